@@ -1,0 +1,164 @@
+//! Scoring a scan against a labelled set in the devsets format:
+//! `docs.jsonl`, `pairs.csv` (`id_a,id_b,label`), optionally
+//! `pairs_detail.csv` (the same with a `kind` column).
+//!
+//! A labelled pair is predicted positive when the scan put both documents in
+//! one cluster (the same rule the project is judged by).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use crate::error::{Error, Origin, Result};
+use crate::scan::Scan;
+
+#[derive(Clone, Debug)]
+pub struct LabelledPair {
+    pub a: String,
+    pub b: String,
+    pub positive: bool,
+    pub kind: String,
+}
+
+/// Reads `pairs_detail.csv` when present (it has kinds), else `pairs.csv`.
+pub fn read_pairs(dir: &Path) -> Result<Vec<LabelledPair>> {
+    let detail = dir.join("pairs_detail.csv");
+    let path = if detail.exists() {
+        detail
+    } else {
+        dir.join("pairs.csv")
+    };
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| Error::file(&path, e))?;
+    let headers = reader.headers().map_err(|e| Error::file(&path, e))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(ia), Some(ib), Some(il)) = (col("id_a"), col("id_b"), col("label")) else {
+        return Err(Error::file(&path, "expected columns id_a, id_b and label"));
+    };
+    let ik = col("kind");
+    let mut pairs = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::file(&path, e))?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let positive = match &record[il] {
+            "1" => true,
+            "0" => false,
+            other => {
+                return Err(Error::record(
+                    Origin {
+                        path: path.display().to_string(),
+                        line,
+                    },
+                    format!("label must be 0 or 1, found {other:?}"),
+                ));
+            }
+        };
+        pairs.push(LabelledPair {
+            a: record[ia].to_string(),
+            b: record[ib].to_string(),
+            positive,
+            kind: ik
+                .map(|i| record[i].to_string())
+                .unwrap_or_else(|| if positive { "positive" } else { "negative" }.into()),
+        });
+    }
+    Ok(pairs)
+}
+
+/// Pairwise scores of a scan against labelled pairs.
+#[derive(Clone, Debug, Default)]
+pub struct PairScores {
+    pub true_positives: usize,
+    pub false_positives: usize,
+    pub false_negatives: usize,
+    /// Per kind: (pairs put in one cluster, pairs of that kind).
+    pub by_kind: BTreeMap<String, (usize, usize)>,
+}
+
+impl PairScores {
+    pub fn precision(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
+    }
+    pub fn recall(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_negatives,
+        )
+    }
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+    /// Share of pairs of `kind` put in one cluster.
+    pub fn rate(&self, kind: &str) -> Option<f64> {
+        self.by_kind.get(kind).map(|&(hit, all)| ratio(hit, all))
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Cluster of each document id (documents in no cluster are absent).
+pub fn cluster_of(scan: &Scan) -> HashMap<&str, usize> {
+    let mut out = HashMap::new();
+    for (c, members) in scan.clusters.iter().enumerate() {
+        if members.len() > 1 {
+            for &doc in members {
+                out.insert(scan.ids[doc as usize].as_str(), c);
+            }
+        }
+    }
+    out
+}
+
+pub fn score_pairs(scan: &Scan, pairs: &[LabelledPair]) -> PairScores {
+    let clusters = cluster_of(scan);
+    let mut scores = PairScores::default();
+    for pair in pairs {
+        let together = matches!(
+            (clusters.get(pair.a.as_str()), clusters.get(pair.b.as_str())),
+            (Some(x), Some(y)) if x == y
+        );
+        let entry = scores.by_kind.entry(pair.kind.clone()).or_default();
+        entry.1 += 1;
+        if together {
+            entry.0 += 1;
+        }
+        match (together, pair.positive) {
+            (true, true) => scores.true_positives += 1,
+            (true, false) => scores.false_positives += 1,
+            (false, true) => scores.false_negatives += 1,
+            (false, false) => {}
+        }
+    }
+    scores
+}
+
+impl std::fmt::Display for PairScores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "precision {:.4}  recall {:.4}  F1 {:.4}  (tp {}, fp {}, fn {})",
+            self.precision(),
+            self.recall(),
+            self.f1(),
+            self.true_positives,
+            self.false_positives,
+            self.false_negatives
+        )?;
+        for (kind, (hit, all)) in &self.by_kind {
+            writeln!(
+                f,
+                "  {kind:<24} {hit:>6} of {all:>6} in one cluster ({:.4})",
+                ratio(*hit, *all)
+            )?;
+        }
+        Ok(())
+    }
+}

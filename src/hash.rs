@@ -1,0 +1,68 @@
+//! The fixed hashes every stage agrees on. They never change between runs,
+//! machines or versions of dependencies, so signatures are reproducible.
+//!
+//! - words: XXH3-64 (seed 0) of the normalised word's UTF-8 bytes;
+//! - terms: XXH3-64 with seed [`TERM_SEED`];
+//! - shingles: XXH3-64 of the little-endian bytes of their word hashes;
+//! - derived values (MinHash bins, SimHash bits, band keys): the SplitMix64
+//!   finaliser [`mix64`] and XXH3-64 over fixed byte layouts.
+
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+pub const TERM_SEED: u64 = 0x7465_726d; // "term"
+
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    xxh3_64(bytes)
+}
+
+pub fn hash_term(term: &str) -> u64 {
+    xxh3_64_with_seed(term.as_bytes(), TERM_SEED)
+}
+
+/// Hash of a run of word hashes (a shingle).
+pub fn hash_words(words: &[u64]) -> u64 {
+    let mut bytes = [0u8; 8 * 16];
+    if words.len() <= 16 {
+        for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        xxh3_64(&bytes[..8 * words.len()])
+    } else {
+        let all: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        xxh3_64(&all)
+    }
+}
+
+/// SplitMix64's finaliser: a bijection on u64 that spreads every input bit.
+#[inline]
+pub fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A small seeded generator (SplitMix64) for reproducible sampling in tests,
+/// benchmarks and the corpus generator; not for anything secret.
+#[derive(Clone, Debug)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        mix64(self.0)
+    }
+
+    /// Uniform in `0..n` (n > 0), by Lemire's multiply-shift.
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((self.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

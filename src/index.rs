@@ -1,0 +1,200 @@
+//! Index stage: candidate pairs from LSH band keys and SimHash block tables.
+//!
+//! Both indexes work the same way: emit `(key, document)` entries, sort them,
+//! and pair up documents that share a key. Sorting instead of a hash map keeps
+//! the work and memory predictable and the output order deterministic.
+
+use crate::sketch::hamming;
+
+/// A candidate pair of document indices, `a < b`.
+pub type Pair = (u32, u32);
+
+/// Documents in one bucket are all paired up to this size; a larger bucket
+/// (thousands of copies of one page) is joined as a star to its first member
+/// instead, which keeps the work linear and still puts them in one cluster.
+pub const MAX_BUCKET_FOR_ALL_PAIRS: usize = 64;
+
+/// Candidate pairs from band keys: `keys[d]` holds document d's band keys.
+pub fn lsh_candidates(keys: &[Vec<u64>]) -> Vec<Pair> {
+    let mut entries: Vec<(u64, u32)> = keys
+        .iter()
+        .enumerate()
+        .flat_map(|(doc, ks)| ks.iter().map(move |&k| (k, doc as u32)))
+        .collect();
+    pairs_sharing_keys(&mut entries)
+}
+
+fn pairs_sharing_keys(entries: &mut [(u64, u32)]) -> Vec<Pair> {
+    entries.sort_unstable();
+    let mut pairs = Vec::new();
+    for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
+        if bucket.len() < 2 {
+            continue;
+        }
+        if bucket.len() <= MAX_BUCKET_FOR_ALL_PAIRS {
+            for (i, &(_, a)) in bucket.iter().enumerate() {
+                for &(_, b) in &bucket[i + 1..] {
+                    if a != b {
+                        pairs.push((a.min(b), a.max(b)));
+                    }
+                }
+            }
+        } else {
+            let first = bucket[0].1;
+            pairs.extend(
+                bucket[1..]
+                    .iter()
+                    .filter(|e| e.1 != first)
+                    .map(|&(_, b)| (first, b)),
+            );
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// SimHash block tables (Manku, Jain and Das Sarma, "Detecting near-duplicates
+/// for web crawling", WWW 2007): the 64 bits are cut into `blocks` blocks;
+/// two hashes within Hamming distance `max_distance` agree exactly on at least
+/// `blocks - max_distance` blocks (pigeonhole), so one table per choice of
+/// those blocks finds every such pair.
+#[derive(Clone, Debug)]
+pub struct BlockTables {
+    pub max_distance: u32,
+    masks: Vec<u64>,
+}
+
+impl BlockTables {
+    pub fn new(max_distance: u32, blocks: u32) -> Result<Self, String> {
+        if blocks == 0 || blocks > 64 || max_distance >= blocks {
+            return Err(format!(
+                "SimHash tables need 0 <= distance < blocks <= 64 (got distance {max_distance}, blocks {blocks})"
+            ));
+        }
+        let block_masks: Vec<u64> = (0..blocks)
+            .map(|i| {
+                let start = 64 * i / blocks;
+                let end = 64 * (i + 1) / blocks;
+                let width = end - start;
+                let ones = if width == 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << width) - 1
+                };
+                ones << start
+            })
+            .collect();
+        let keep = (blocks - max_distance) as usize;
+        let masks = combinations(blocks as usize, keep)
+            .into_iter()
+            .map(|combo| combo.iter().fold(0u64, |m, &i| m | block_masks[i]))
+            .collect();
+        Ok(BlockTables {
+            max_distance,
+            masks,
+        })
+    }
+
+    pub fn tables(&self) -> usize {
+        self.masks.len()
+    }
+
+    /// Pairs within `max_distance` bits (checked exactly after the lookup).
+    pub fn candidates(&self, hashes: &[u64]) -> Vec<Pair> {
+        let mut pairs = Vec::new();
+        for (table, &mask) in self.masks.iter().enumerate() {
+            let mut entries: Vec<(u64, u32)> = hashes
+                .iter()
+                .enumerate()
+                .map(|(doc, &h)| (crate::hash::mix64((h & mask) ^ table as u64), doc as u32))
+                .collect();
+            pairs.extend(pairs_sharing_keys(&mut entries));
+        }
+        pairs
+            .retain(|&(a, b)| hamming(hashes[a as usize], hashes[b as usize]) <= self.max_distance);
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
+    }
+}
+
+fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut current = Vec::with_capacity(k);
+    fn walk(start: usize, n: usize, k: usize, current: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if current.len() == k {
+            out.push(current.clone());
+            return;
+        }
+        for i in start..n {
+            current.push(i);
+            walk(i + 1, n, k, current, out);
+            current.pop();
+        }
+    }
+    walk(0, n, k, &mut current, &mut out);
+    out
+}
+
+/// Merges sorted, distinct pair lists into one sorted, distinct list.
+pub fn merge(lists: Vec<Vec<Pair>>) -> Vec<Pair> {
+    let mut all: Vec<Pair> = lists.into_iter().flatten().collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::SplitMix64;
+
+    #[test]
+    fn lsh_pairs_documents_sharing_any_key() {
+        let keys = vec![vec![1, 2], vec![3, 2], vec![4, 5], vec![4, 1]];
+        assert_eq!(lsh_candidates(&keys), vec![(0, 1), (0, 3), (2, 3)]);
+    }
+
+    #[test]
+    fn huge_buckets_become_stars() {
+        let n = MAX_BUCKET_FOR_ALL_PAIRS as u32 * 3;
+        let keys: Vec<Vec<u64>> = (0..n).map(|_| vec![7]).collect();
+        let pairs = lsh_candidates(&keys);
+        assert_eq!(pairs.len(), n as usize - 1);
+        assert!(pairs.iter().all(|&(a, _)| a == 0));
+    }
+
+    #[test]
+    fn block_tables_find_exactly_the_pairs_within_distance() {
+        let mut rng = SplitMix64::new(1);
+        let mut hashes: Vec<u64> = (0..200).map(|_| rng.next_u64()).collect();
+        // Plant neighbours at distances 0..=6 of document 0.
+        for d in 0..=6u32 {
+            let mut h = hashes[0];
+            for bit in 0..d {
+                h ^= 1 << (bit * 9);
+            }
+            hashes.push(h);
+        }
+        let tables = BlockTables::new(3, 6).unwrap();
+        assert_eq!(tables.tables(), 20);
+        let found = tables.candidates(&hashes);
+        let mut brute = Vec::new();
+        for a in 0..hashes.len() {
+            for b in a + 1..hashes.len() {
+                if hamming(hashes[a], hashes[b]) <= 3 {
+                    brute.push((a as u32, b as u32));
+                }
+            }
+        }
+        assert_eq!(found, brute);
+        assert!(found.contains(&(0, 203)) && !found.contains(&(0, 204)));
+    }
+
+    #[test]
+    fn block_tables_reject_impossible_settings() {
+        assert!(BlockTables::new(6, 6).is_err());
+        assert!(BlockTables::new(1, 0).is_err());
+    }
+}

@@ -1,0 +1,416 @@
+//! Input stage: stream `(id, text)` records from files, folders and standard
+//! input, decompressing `.gz` and `.zst` on the way.
+//!
+//! Readers call a sink once per document, in a fixed order (inputs in the
+//! order given, folder entries sorted by name, records in file order), so the
+//! rest of the pipeline sees the same sequence on every run.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use crate::error::{Error, Origin, Result};
+
+/// One input document.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub id: String,
+    pub text: String,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+    Text,
+}
+
+impl Format {
+    /// The format a file name implies, ignoring a trailing `.gz` or `.zst`.
+    pub fn from_name(name: &str) -> Option<Format> {
+        let lower = name.to_ascii_lowercase();
+        let base = lower
+            .strip_suffix(".gz")
+            .or_else(|| lower.strip_suffix(".zst"))
+            .unwrap_or(&lower);
+        let ext = base.rsplit_once('.').map(|(_, e)| e)?;
+        match ext {
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "csv" => Some(Format::Csv),
+            "txt" | "md" => Some(Format::Text),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "jsonl" => Ok(Format::Jsonl),
+            "csv" => Ok(Format::Csv),
+            "text" => Ok(Format::Text),
+            other => Err(format!(
+                "unknown format {other:?} (expected jsonl, csv or text)"
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct InputOptions {
+    /// Overrides detection from file names (and is the format of `-`).
+    pub format: Option<Format>,
+    pub id_field: String,
+    pub text_field: String,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        InputOptions {
+            format: None,
+            id_field: "id".into(),
+            text_field: "text".into(),
+        }
+    }
+}
+
+/// What the readers saw besides documents.
+#[derive(Clone, Debug, Default)]
+pub struct InputStats {
+    pub files: u64,
+    /// Folder entries whose names imply no known format (reported, not read).
+    pub ignored_files: Vec<String>,
+    pub bytes: u64,
+}
+
+/// Reads every input and hands each document to `sink`, in a stable order.
+pub fn read_documents(
+    inputs: &[String],
+    options: &InputOptions,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<InputStats> {
+    let mut stats = InputStats::default();
+    for input in inputs {
+        if input == "-" {
+            let format = options.format.unwrap_or(Format::Jsonl);
+            if format == Format::Text {
+                let mut text = String::new();
+                io::stdin()
+                    .lock()
+                    .read_to_string(&mut text)
+                    .map_err(|e| Error::file("-", format!("cannot read standard input: {e}")))?;
+                stats.bytes += text.len() as u64;
+                sink(Document {
+                    id: "-".into(),
+                    text,
+                    origin: Origin {
+                        path: "-".into(),
+                        line: 0,
+                    },
+                })?;
+            } else {
+                let reader = BufReader::with_capacity(1 << 20, io::stdin().lock());
+                read_records(reader, "-", format, options, &mut stats, sink)?;
+            }
+            stats.files += 1;
+            continue;
+        }
+        let path = Path::new(input);
+        let meta = std::fs::metadata(path).map_err(|e| Error::file(path, describe_io(&e)))?;
+        if meta.is_dir() {
+            read_folder(path, options, &mut stats, sink)?;
+        } else {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| input.clone());
+            let format = options
+                .format
+                .or_else(|| Format::from_name(&name))
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{input}: cannot tell the format from the name; use --format jsonl|csv|text"
+                    ))
+                })?;
+            read_file(path, &name, format, options, &mut stats, sink)?;
+        }
+    }
+    Ok(stats)
+}
+
+fn read_folder(
+    root: &Path,
+    options: &InputOptions,
+    stats: &mut InputStats,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<()> {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            Error::file(&path, e)
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let id = relative_id(relative);
+        let name = entry.file_name().to_string_lossy().into_owned();
+        match options.format.or_else(|| Format::from_name(&name)) {
+            Some(format) => read_file(entry.path(), &id, format, options, stats, sink)?,
+            None => stats.ignored_files.push(entry.path().display().to_string()),
+        }
+    }
+    Ok(())
+}
+
+/// A folder-relative path with `/` separators, the id of a plain-text document.
+fn relative_id(relative: &Path) -> String {
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn read_file(
+    path: &Path,
+    text_id: &str,
+    format: Format,
+    options: &InputOptions,
+    stats: &mut InputStats,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<()> {
+    let shown = path.display().to_string();
+    let reader = open(path)?;
+    stats.files += 1;
+    match format {
+        Format::Text => {
+            let text = read_text_file(reader, &shown)?;
+            stats.bytes += text.len() as u64;
+            sink(Document {
+                id: text_id.to_string(),
+                text,
+                origin: Origin {
+                    path: shown,
+                    line: 0,
+                },
+            })
+        }
+        _ => read_records(reader, &shown, format, options, stats, sink),
+    }
+}
+
+/// Opens a file, decompressing by its suffix.
+pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
+    let file = File::open(path).map_err(|e| Error::file(path, describe_io(&e)))?;
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    let raw: Box<dyn Read> = if name.ends_with(".gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
+    } else if name.ends_with(".zst") {
+        Box::new(
+            zstd::Decoder::new(file)
+                .map_err(|e| Error::file(path, format!("cannot start zstd decoding: {e}")))?,
+        )
+    } else {
+        Box::new(file)
+    };
+    Ok(Box::new(BufReader::with_capacity(1 << 20, raw)))
+}
+
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or folder".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn read_text_file(mut reader: Box<dyn BufRead>, shown: &str) -> Result<String> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::file(shown, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        Error::record(
+            Origin {
+                path: shown.into(),
+                line,
+            },
+            "invalid UTF-8",
+        )
+    })
+}
+
+fn read_records(
+    reader: impl BufRead,
+    shown: &str,
+    format: Format,
+    options: &InputOptions,
+    stats: &mut InputStats,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<()> {
+    match format {
+        Format::Jsonl => read_jsonl(reader, shown, options, stats, sink),
+        Format::Csv => read_csv(reader, shown, options, stats, sink),
+        Format::Text => unreachable!("plain text is read whole"),
+    }
+}
+
+fn read_jsonl(
+    mut reader: impl BufRead,
+    shown: &str,
+    options: &InputOptions,
+    stats: &mut InputStats,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<()> {
+    let mut line = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        line.clear();
+        let origin = |line_no| Origin {
+            path: shown.to_string(),
+            line: line_no,
+        };
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::record(origin(line_no + 1), format!("cannot read: {e}")))?;
+        if n == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        stats.bytes += n as u64;
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let text = std::str::from_utf8(&line).map_err(|e| {
+            Error::record(
+                origin(line_no),
+                format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1),
+            )
+        })?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::record(origin(line_no), format!("malformed JSON: {e}")))?;
+        let serde_json::Value::Object(mut object) = value else {
+            return Err(Error::record(origin(line_no), "not a JSON object"));
+        };
+        let mut field = |name: &str| -> Result<String> {
+            match object.remove(name) {
+                Some(serde_json::Value::String(s)) => Ok(s),
+                Some(other) => Err(Error::record(
+                    origin(line_no),
+                    format!("field {name:?} is not a string (found {})", kind_of(&other)),
+                )),
+                None => Err(Error::record(
+                    origin(line_no),
+                    format!("missing field {name:?}"),
+                )),
+            }
+        };
+        let id = field(&options.id_field)?;
+        let text = field(&options.text_field)?;
+        sink(Document {
+            id,
+            text,
+            origin: origin(line_no),
+        })?;
+    }
+}
+
+fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+fn read_csv(
+    reader: impl BufRead,
+    shown: &str,
+    options: &InputOptions,
+    stats: &mut InputStats,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<()> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(reader);
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        let message = match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!("expected {expected_len} fields, found {len}"),
+            csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_string(),
+            _ => format!("cannot read CSV: {e}"),
+        };
+        Error::record(
+            Origin {
+                path: shown.to_string(),
+                line,
+            },
+            message,
+        )
+    };
+    let headers = csv.headers().map_err(csv_error)?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            Error::record(
+                Origin {
+                    path: shown.to_string(),
+                    line: 1,
+                },
+                format!("no column {name:?} in the header"),
+            )
+        })
+    };
+    let id_col = column(&options.id_field)?;
+    let text_col = column(&options.text_field)?;
+    let mut record = csv::StringRecord::new();
+    while csv.read_record(&mut record).map_err(csv_error)? {
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        stats.bytes += record.as_slice().len() as u64;
+        sink(Document {
+            id: record[id_col].to_string(),
+            text: record[text_col].to_string(),
+            origin: Origin {
+                path: shown.to_string(),
+                line,
+            },
+        })?;
+    }
+    Ok(())
+}
+
+/// Reads every document into memory, rejecting duplicate ids.
+pub fn read_all(inputs: &[String], options: &InputOptions) -> Result<(Vec<Document>, InputStats)> {
+    let mut documents = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let stats = read_documents(inputs, options, &mut |doc| {
+        if let Some(&first) = seen.get(&doc.id) {
+            let first: &Document = &documents[first];
+            return Err(Error::DuplicateId {
+                id: doc.id,
+                first: first.origin.clone(),
+                second: doc.origin,
+            });
+        }
+        seen.insert(doc.id.clone(), documents.len());
+        documents.push(doc);
+        Ok(())
+    })?;
+    Ok((documents, stats))
+}

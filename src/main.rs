@@ -1,0 +1,201 @@
+//! The `storydup` command line: parses options and calls the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+
+use storydup::input::{Format, InputOptions, read_all};
+use storydup::scan::{ScanOptions, scan};
+use storydup::sketch::Banding;
+use storydup::verify::VerifyOptions;
+use storydup::{Error, report};
+
+#[derive(Parser)]
+#[command(
+    name = "storydup",
+    version,
+    about = "Find near-duplicate and rewritten news stories in large text dumps"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Find rewritten stories and write pairs.csv and clusters.csv.
+    #[command(after_help = "Example:\n  storydup scan data/seeds --out storydup-out")]
+    Scan(ScanArgs),
+    /// Scan a labelled set (devsets format) and print precision, recall and F1.
+    #[command(after_help = "Example:\n  storydup eval ../shared/devsets/clough_stevenson")]
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Folder with docs.jsonl and pairs.csv (pairs_detail.csv for per-kind rates).
+    dir: PathBuf,
+
+    #[command(flatten)]
+    tuning: Tuning,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Files, folders (read recursively) or `-` for JSONL on standard input.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+
+    /// Input format, overriding detection from file names.
+    #[arg(long, value_name = "jsonl|csv|text")]
+    format: Option<Format>,
+
+    /// JSONL key or CSV column holding the document id.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+
+    /// JSONL key or CSV column holding the document text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+
+    /// Folder for the reports (created if missing).
+    #[arg(long, default_value = "storydup-out")]
+    out: PathBuf,
+
+    /// Also list documents that belong to no cluster, each as its own cluster.
+    #[arg(long)]
+    singletons: bool,
+
+    #[command(flatten)]
+    tuning: Tuning,
+}
+
+/// Options that change what counts as a rewrite (shared by scan and eval).
+#[derive(Args)]
+struct Tuning {
+    /// Score in [0, 1] at which a candidate pair counts as a rewrite.
+    #[arg(long, default_value_t = VerifyOptions::default().threshold)]
+    threshold: f64,
+
+    /// Weighted overlap at which two sentences count as aligned.
+    #[arg(long, default_value_t = VerifyOptions::default().sentence_threshold)]
+    sentence_threshold: f64,
+
+    /// Words per shingle for the overlap evidence.
+    #[arg(long, default_value_t = ScanOptions::default().shingle_size)]
+    shingle_size: usize,
+
+    /// MinHash signature length.
+    #[arg(long, default_value_t = ScanOptions::default().num_perm)]
+    num_perm: usize,
+
+    /// Term Jaccard similarity the MinHash LSH aims to catch (sets bands and rows).
+    #[arg(long, default_value_t = ScanOptions::default().lsh_threshold)]
+    lsh_threshold: f64,
+
+    /// LSH bands (with --rows), overriding --lsh-threshold.
+    #[arg(long, requires = "rows")]
+    bands: Option<usize>,
+
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands")]
+    rows: Option<usize>,
+
+    /// SimHash Hamming distance at which a pair becomes a candidate.
+    #[arg(long, default_value_t = ScanOptions::default().simhash_distance)]
+    simhash_distance: u32,
+
+    /// Blocks the 64 SimHash bits are cut into for the block tables.
+    #[arg(long, default_value_t = ScanOptions::default().simhash_blocks)]
+    simhash_blocks: u32,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Eval(args) => run_eval(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("storydup: error: {error}");
+            match error {
+                Error::Usage(_) => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            }
+        }
+    }
+}
+
+impl Tuning {
+    fn options(&self, keep_singletons: bool) -> storydup::Result<ScanOptions> {
+        let options = ScanOptions {
+            shingle_size: self.shingle_size,
+            num_perm: self.num_perm,
+            lsh_threshold: self.lsh_threshold,
+            banding: self
+                .bands
+                .zip(self.rows)
+                .map(|(bands, rows)| Banding { bands, rows }),
+            simhash_distance: self.simhash_distance,
+            simhash_blocks: self.simhash_blocks,
+            verify: VerifyOptions {
+                threshold: self.threshold,
+                sentence_threshold: self.sentence_threshold,
+            },
+            keep_singletons,
+        };
+        options.validate()?;
+        Ok(options)
+    }
+}
+
+fn run_eval(args: EvalArgs) -> storydup::Result<()> {
+    let options = args.tuning.options(false)?;
+    let docs = args.dir.join("docs.jsonl").display().to_string();
+    let (documents, _) = read_all(&[docs], &InputOptions::default())?;
+    let pairs = storydup::eval::read_pairs(&args.dir)?;
+    let result = scan(documents, &options)?;
+    eprint!("{}", report::summary(&result, &[]));
+    print!("{}", storydup::eval::score_pairs(&result, &pairs));
+    Ok(())
+}
+
+fn run_scan(args: ScanArgs) -> storydup::Result<()> {
+    let started = Instant::now();
+    let options = args.tuning.options(args.singletons)?;
+    let input_options = InputOptions {
+        format: args.format,
+        id_field: args.id_field,
+        text_field: args.text_field,
+    };
+    let (documents, input_stats) = read_all(&args.inputs, &input_options)?;
+    if documents.is_empty() {
+        return Err(Error::file(
+            args.inputs.join(" "),
+            "no documents found (folders are searched for .txt, .md, .jsonl, .ndjson and .csv files)",
+        ));
+    }
+    let read_time = started.elapsed();
+    let mut result = scan(documents, &options)?;
+    result.stats.stages.insert(0, ("read", read_time));
+    let report_started = Instant::now();
+    let written = report::write_reports(&result, &args.out)?;
+    result
+        .stats
+        .stages
+        .push(("report", report_started.elapsed()));
+    eprint!("{}", report::summary(&result, &written));
+    if !input_stats.ignored_files.is_empty() {
+        eprintln!(
+            "  ignored {} files of unknown type, e.g. {}",
+            input_stats.ignored_files.len(),
+            input_stats.ignored_files[0]
+        );
+    }
+    eprintln!("  total {:.3}s", started.elapsed().as_secs_f64());
+    Ok(())
+}

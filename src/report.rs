@@ -1,0 +1,139 @@
+//! Report stage: `pairs.csv`, `clusters.csv` and the summary.
+//!
+//! Each report is written to a temporary file in the output folder and
+//! renamed into place only when complete, so a report under its final name is
+//! always whole.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::scan::{Scan, candidates_per_document};
+
+pub const PAIRS_FILE: &str = "pairs.csv";
+pub const CLUSTERS_FILE: &str = "clusters.csv";
+
+pub const PAIRS_HEADER: [&str; 12] = [
+    "doc_a",
+    "doc_b",
+    "score",
+    "jaccard",
+    "containment",
+    "coverage_a",
+    "coverage_b",
+    "aligned_a",
+    "sentences_a",
+    "aligned_b",
+    "sentences_b",
+    "simhash_distance",
+];
+
+/// Writes both reports into `out_dir` (created if missing); returns their paths.
+pub fn write_reports(scan: &Scan, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
+    let pairs = write_atomically(out_dir, PAIRS_FILE, |w| write_pairs(scan, w))?;
+    let clusters = write_atomically(out_dir, CLUSTERS_FILE, |w| write_clusters(scan, w))?;
+    Ok(vec![pairs, clusters])
+}
+
+fn write_atomically(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<PathBuf> {
+    let target = dir.join(name);
+    let fail = |e: std::io::Error| Error::file(&target, format!("cannot write: {e}"));
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    {
+        let mut buffered = std::io::BufWriter::new(temp.as_file_mut());
+        fill(&mut buffered).map_err(fail)?;
+        buffered.flush().map_err(fail)?;
+    }
+    temp.as_file().sync_all().map_err(fail)?;
+    temp.persist(&target).map_err(|e| fail(e.error))?;
+    Ok(target)
+}
+
+fn fixed(x: f64) -> String {
+    format!("{x:.4}")
+}
+
+fn write_pairs(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(PAIRS_HEADER)?;
+    for pair in &scan.pairs {
+        let e = &pair.evidence;
+        csv.write_record([
+            scan.ids[pair.a as usize].as_str(),
+            scan.ids[pair.b as usize].as_str(),
+            &fixed(e.score),
+            &fixed(e.jaccard),
+            &fixed(e.containment),
+            &fixed(e.coverage_a),
+            &fixed(e.coverage_b),
+            &e.aligned_a.to_string(),
+            &e.sentences_a.to_string(),
+            &e.aligned_b.to_string(),
+            &e.sentences_b.to_string(),
+            &e.simhash_distance.to_string(),
+        ])?;
+    }
+    csv.flush()
+}
+
+fn write_clusters(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(["cluster_id", "doc_id", "size"])?;
+    for (i, members) in scan.clusters.iter().enumerate() {
+        let id = (i + 1).to_string();
+        let size = members.len().to_string();
+        for &doc in members {
+            csv.write_record([id.as_str(), scan.ids[doc as usize].as_str(), size.as_str()])?;
+        }
+    }
+    csv.flush()
+}
+
+/// The closing summary for standard error.
+pub fn summary(scan: &Scan, reports: &[PathBuf]) -> String {
+    let s = &scan.stats;
+    let mut out = String::new();
+    let in_clusters: usize = scan
+        .clusters
+        .iter()
+        .filter(|c| c.len() > 1)
+        .map(Vec::len)
+        .sum();
+    let clusters = scan.clusters.iter().filter(|c| c.len() > 1).count();
+    out.push_str(&format!("storydup: {} documents\n", s.documents));
+    if let Some(b) = s.banding {
+        out.push_str(&format!(
+            "  candidates: {} pairs ({:.2} per document): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables\n",
+            s.candidates,
+            candidates_per_document(s),
+            s.lsh_candidates,
+            b.bands,
+            b.rows,
+            s.simhash_candidates
+        ));
+    }
+    out.push_str(&format!("  verified pairs: {}\n", s.verified));
+    out.push_str(&format!(
+        "  clusters: {clusters} holding {in_clusters} documents\n"
+    ));
+    let times: Vec<String> = s
+        .stages
+        .iter()
+        .map(|(name, t)| format!("{name} {:.3}s", t.as_secs_f64()))
+        .collect();
+    out.push_str(&format!("  time: {}\n", times.join(", ")));
+    for path in reports {
+        out.push_str(&format!("  wrote {}\n", path.display()));
+    }
+    out
+}

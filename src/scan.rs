@@ -1,0 +1,312 @@
+//! The scan pipeline: documents in, verified pairs and clusters out.
+//!
+//! Per-document work (segmenting, shingling, signing) and per-pair work
+//! (verifying) run in parallel with rayon; every parallel step collects in
+//! input order, so the result is the same for any number of threads.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::cluster;
+use crate::error::{Error, Result};
+use crate::index::{self, BlockTables, Pair};
+use crate::input::Document;
+use crate::sketch::{self, Banding};
+use crate::text;
+use crate::verify::{self, Evidence, Features, Sentence, VerifyOptions};
+
+/// Every knob of the pipeline, with the defaults the CLI documents.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Words per shingle for the exact overlap evidence.
+    pub shingle_size: usize,
+    /// MinHash signature length.
+    pub num_perm: usize,
+    /// Term Jaccard that LSH aims to catch; sets bands and rows.
+    pub lsh_threshold: f64,
+    /// Explicit bands and rows (both or neither), overriding the threshold.
+    pub banding: Option<Banding>,
+    /// SimHash block tables: pairs within this Hamming distance are candidates.
+    pub simhash_distance: u32,
+    pub simhash_blocks: u32,
+    pub verify: VerifyOptions,
+    pub keep_singletons: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            shingle_size: 3,
+            num_perm: 128,
+            lsh_threshold: 0.3,
+            banding: None,
+            simhash_distance: 3,
+            simhash_blocks: 6,
+            verify: VerifyOptions::default(),
+            keep_singletons: false,
+        }
+    }
+}
+
+impl ScanOptions {
+    pub fn banding(&self) -> Banding {
+        self.banding
+            .unwrap_or_else(|| Banding::optimal(self.lsh_threshold, self.num_perm, 0.5, 0.5))
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let usage = |m: String| Err(Error::Usage(m));
+        if self.shingle_size == 0 {
+            return usage("--shingle-size must be at least 1".into());
+        }
+        if self.num_perm == 0 {
+            return usage("--num-perm must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.lsh_threshold) {
+            return usage("--lsh-threshold must be in [0, 1]".into());
+        }
+        if !(0.0..=1.0).contains(&self.verify.threshold) {
+            return usage("--threshold must be in [0, 1]".into());
+        }
+        if !(0.0..=1.0).contains(&self.verify.sentence_threshold) {
+            return usage("--sentence-threshold must be in [0, 1]".into());
+        }
+        let b = self.banding();
+        if b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm {
+            return usage(format!(
+                "--bands x --rows must be at least 1 and at most --num-perm ({} x {} > {})",
+                b.bands, b.rows, self.num_perm
+            ));
+        }
+        BlockTables::new(self.simhash_distance, self.simhash_blocks).map_err(Error::Usage)?;
+        Ok(())
+    }
+}
+
+/// A verified pair, `a`'s id sorting before `b`'s.
+#[derive(Clone, Debug)]
+pub struct ScoredPair {
+    pub a: u32,
+    pub b: u32,
+    pub evidence: Evidence,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ScanStats {
+    pub documents: usize,
+    pub banding: Option<Banding>,
+    pub lsh_candidates: usize,
+    pub simhash_candidates: usize,
+    pub candidates: usize,
+    pub verified: usize,
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+/// The outcome of a scan.
+#[derive(Clone, Debug)]
+pub struct Scan {
+    pub ids: Vec<String>,
+    /// Verified pairs, sorted by (id of a, id of b).
+    pub pairs: Vec<ScoredPair>,
+    /// Clusters as document indices, members sorted by id, clusters by their
+    /// first member; the cluster id is the position + 1.
+    pub clusters: Vec<Vec<u32>>,
+    pub stats: ScanStats,
+}
+
+/// What signing one document yields before corpus statistics exist.
+struct Tokenized {
+    shingles: Vec<u64>,
+    /// Distinct terms per sentence.
+    sentence_terms: Vec<Vec<u64>>,
+    /// Term counts over the whole document, sorted by term.
+    term_counts: Vec<(u64, u32)>,
+}
+
+fn tokenize(text: &str, shingle_size: usize) -> Tokenized {
+    let tokens = text::tokenize(text);
+    let words: Vec<u64> = tokens.tokens.iter().map(|t| t.word).collect();
+    let shingles = sketch::shingles(&words, shingle_size);
+    let sentence_terms: Vec<Vec<u64>> = tokens
+        .sentences
+        .iter()
+        .map(|range| {
+            let mut terms: Vec<u64> = tokens.tokens[range.start as usize..range.end as usize]
+                .iter()
+                .filter_map(|t| t.term)
+                .collect();
+            terms.sort_unstable();
+            terms.dedup();
+            terms
+        })
+        .filter(|terms| !terms.is_empty())
+        .collect();
+    let mut all_terms: Vec<u64> = tokens.tokens.iter().filter_map(|t| t.term).collect();
+    all_terms.sort_unstable();
+    let term_counts = all_terms
+        .chunk_by(|x, y| x == y)
+        .map(|run| (run[0], run.len() as u32))
+        .collect();
+    Tokenized {
+        shingles,
+        sentence_terms,
+        term_counts,
+    }
+}
+
+/// Document frequency of every term.
+fn document_frequencies(docs: &[Tokenized]) -> HashMap<u64, u32> {
+    docs.par_iter()
+        .fold(HashMap::new, |mut df: HashMap<u64, u32>, doc| {
+            for &(term, _) in &doc.term_counts {
+                *df.entry(term).or_default() += 1;
+            }
+            df
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            if a.len() < b.len() {
+                return merge_counts(b, a);
+            }
+            merge_counts(std::mem::take(&mut a), b)
+        })
+}
+
+fn merge_counts(mut into: HashMap<u64, u32>, from: HashMap<u64, u32>) -> HashMap<u64, u32> {
+    for (term, n) in from {
+        *into.entry(term).or_default() += n;
+    }
+    into
+}
+
+/// Signed document: what the index and the verifier need.
+pub struct Signed {
+    pub features: Features,
+    pub band_keys: Vec<u64>,
+}
+
+/// Runs the whole pipeline on documents already read.
+pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
+    options.validate()?;
+    let mut stages = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
+        stages.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+
+    let (ids, texts): (Vec<String>, Vec<String>) =
+        documents.into_iter().map(|d| (d.id, d.text)).unzip();
+    let n = ids.len();
+    let tokenized: Vec<Tokenized> = texts
+        .into_par_iter()
+        .map(|text| tokenize(&text, options.shingle_size))
+        .collect();
+    lap("segment", &mut stages);
+
+    let df = document_frequencies(&tokenized);
+    let banding = options.banding();
+    let signed: Vec<Signed> = tokenized
+        .into_par_iter()
+        .map(|doc| sign(doc, &df, n as u64, options.num_perm, banding))
+        .collect();
+    drop(df);
+    lap("sign", &mut stages);
+
+    let keys: Vec<Vec<u64>> = signed.iter().map(|s| s.band_keys.clone()).collect();
+    let lsh = index::lsh_candidates(&keys);
+    drop(keys);
+    let simhashes: Vec<u64> = signed.iter().map(|s| s.features.simhash).collect();
+    let tables =
+        BlockTables::new(options.simhash_distance, options.simhash_blocks).map_err(Error::Usage)?;
+    let near = tables.candidates(&simhashes);
+    let (lsh_count, near_count) = (lsh.len(), near.len());
+    let candidates = index::merge(vec![lsh, near]);
+    lap("index", &mut stages);
+
+    let verified: Vec<ScoredPair> = candidates
+        .par_iter()
+        .filter_map(|&(x, y)| {
+            let (a, b) = if ids[x as usize] <= ids[y as usize] {
+                (x, y)
+            } else {
+                (y, x)
+            };
+            let evidence = verify::evidence(
+                &signed[a as usize].features,
+                &signed[b as usize].features,
+                &options.verify,
+            );
+            (evidence.score >= options.verify.threshold).then_some(ScoredPair { a, b, evidence })
+        })
+        .collect();
+    let mut pairs = verified;
+    pairs.sort_by(|p, q| {
+        (&ids[p.a as usize], &ids[p.b as usize]).cmp(&(&ids[q.a as usize], &ids[q.b as usize]))
+    });
+    lap("verify", &mut stages);
+
+    let clusters = cluster::clusters(
+        n,
+        pairs.iter().map(|p| (p.a, p.b)),
+        |x, y| ids[x as usize].cmp(&ids[y as usize]),
+        options.keep_singletons,
+    );
+    lap("cluster", &mut stages);
+
+    let stats = ScanStats {
+        documents: n,
+        banding: Some(banding),
+        lsh_candidates: lsh_count,
+        simhash_candidates: near_count,
+        candidates: candidates.len(),
+        verified: pairs.len(),
+        stages,
+    };
+    Ok(Scan {
+        ids,
+        pairs,
+        clusters,
+        stats,
+    })
+}
+
+fn sign(
+    doc: Tokenized,
+    df: &HashMap<u64, u32>,
+    n: u64,
+    num_perm: usize,
+    banding: Banding,
+) -> Signed {
+    let weight = |term: &u64| sketch::idf(n, df.get(term).copied().unwrap_or(0) as u64) as f32;
+    let sentences = doc
+        .sentence_terms
+        .iter()
+        .map(|terms| Sentence::new(terms.iter().map(|t| (*t, weight(t))).collect()))
+        .collect();
+    let simhash = sketch::weighted_simhash(
+        doc.term_counts
+            .iter()
+            .map(|(t, count)| (*t, *count as f64 * weight(t) as f64)),
+    );
+    let signature = sketch::minhash(doc.term_counts.iter().map(|(t, _)| *t), num_perm);
+    Signed {
+        band_keys: banding.keys(&signature),
+        features: Features {
+            shingles: doc.shingles,
+            sentences,
+            simhash,
+        },
+    }
+}
+
+/// Candidate pairs per document, for the summary.
+pub fn candidates_per_document(stats: &ScanStats) -> f64 {
+    stats.candidates as f64 / stats.documents.max(1) as f64
+}
+
+/// Pairs of index positions, for callers that check membership.
+pub fn pair_set(scan: &Scan) -> std::collections::HashSet<Pair> {
+    scan.pairs.iter().map(|p| (p.a, p.b)).collect()
+}

@@ -1,0 +1,247 @@
+//! Text stage: normalise (Unicode NFKC, then full case folding) and segment
+//! into sentences and words by UAX #29 (`unicode-segmentation`).
+//!
+//! Every word becomes a 64-bit hash. Words that carry content (not on the
+//! stop list) also get a *term*: the word cut to its first
+//! [`TERM_PREFIX_CHARS`] characters, a crude stemmer that works the same way in
+//! every alphabetic language ("confirmed" and "confirms" share the term
+//! "confir"), so a paraphrase that changes a word's ending still matches.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::hash::{hash_bytes, hash_term};
+
+/// Terms keep this many leading characters of a word (see the module docs).
+pub const TERM_PREFIX_CHARS: usize = 6;
+
+/// One word of a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Hash of the whole normalised word: what shingles are built from.
+    pub word: u64,
+    /// Hash of the word's term, or `None` for a stop word.
+    pub term: Option<u64>,
+}
+
+/// A segmented document: its words, and each sentence as a range of them.
+#[derive(Clone, Debug, Default)]
+pub struct Tokens {
+    pub tokens: Vec<Token>,
+    pub sentences: Vec<Range<u32>>,
+}
+
+/// A sentence of the normalised (NFKC, not case-folded) text, for display.
+#[derive(Clone, Debug)]
+pub struct SentenceText {
+    pub text: String,
+    pub words: Range<u32>,
+}
+
+/// Unicode NFKC: compatibility characters (ligatures, full-width forms,
+/// non-breaking spaces) become their plain equivalents.
+pub fn nfkc(text: &str) -> std::borrow::Cow<'_, str> {
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.nfkc().collect())
+    }
+}
+
+/// NFKC followed by full Unicode case folding ("Straße" -> "strasse").
+pub fn normalize(text: &str) -> String {
+    caseless::default_case_fold_str(&nfkc(text))
+}
+
+/// Sentences by UAX #29, found on the NFKC text *before* case folding: the
+/// sentence rules look at letter case ("talks. Ukraine" ends a sentence,
+/// "talks. ukraine" does not).
+pub fn sentences(text: &str) -> Vec<&str> {
+    text.unicode_sentences().collect()
+}
+
+/// Words by UAX #29 (`unicode_words`: segments holding a letter or digit).
+pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
+    normalized.unicode_words()
+}
+
+/// Normalises and segments a document.
+pub fn tokenize(text: &str) -> Tokens {
+    let mut out = Tokens::default();
+    for_each_sentence(text, |_, folded| {
+        let start = out.tokens.len() as u32;
+        out.tokens.extend(words(folded).map(token));
+        let end = out.tokens.len() as u32;
+        if end > start {
+            out.sentences.push(start..end);
+        }
+    });
+    out
+}
+
+/// The sentences of a document as the reader sees them (NFKC), each with the
+/// range of its words in [`tokenize`]'s output.
+pub fn sentence_texts(text: &str) -> Vec<SentenceText> {
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    for_each_sentence(text, |sentence, folded| {
+        let count = words(folded).count() as u32;
+        if count > 0 {
+            out.push(SentenceText {
+                text: sentence.trim().to_string(),
+                words: next..next + count,
+            });
+            next += count;
+        }
+    });
+    out
+}
+
+fn for_each_sentence(text: &str, mut visit: impl FnMut(&str, &str)) {
+    let text = nfkc(text);
+    for sentence in text.split_sentence_bounds() {
+        let folded = caseless::default_case_fold_str(sentence);
+        visit(sentence, &folded);
+    }
+}
+
+fn token(word: &str) -> Token {
+    Token {
+        word: hash_bytes(word.as_bytes()),
+        term: if is_stop_word(word) {
+            None
+        } else {
+            Some(hash_term(term_of(word)))
+        },
+    }
+}
+
+/// A word's term: numbers whole, other words cut to [`TERM_PREFIX_CHARS`].
+pub fn term_of(word: &str) -> &str {
+    if word.chars().any(|c| c.is_numeric()) {
+        return word;
+    }
+    match word.char_indices().nth(TERM_PREFIX_CHARS) {
+        Some((cut, _)) => &word[..cut],
+        None => word,
+    }
+}
+
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(word)
+}
+
+/// English function words: they say nothing about which story a text tells.
+/// Other languages rely on rarity weighting (IDF) instead of a list.
+static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    "a about above after again against all also am an and any are as at be because been \
+     before being below between both but by can could did do does doing down during each \
+     few for from further had has have having he her here hers herself him himself his how \
+     i if in into is it it's its itself just me more most my myself no nor not now of off on \
+     once only or other our ours ourselves out over own same she should so some such than \
+     that that's the their theirs them themselves then there these they this those through \
+     to too under until up very was we were what when where which while who whom why will \
+     with would you your yours yourself yourselves s t d ll m re ve says said say mr mrs ms \
+     may might must shall us upon within without onto per via"
+        .split_whitespace()
+        .collect()
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word_strings(text: &str) -> Vec<String> {
+        let normalized = normalize(text);
+        words(&normalized).map(str::to_string).collect()
+    }
+
+    #[test]
+    fn normalization_folds_case_and_compatibility_forms() {
+        assert_eq!(normalize("Straße ＡＢＣ ﬁne"), "strasse abc fine");
+        assert_eq!(normalize("ΣΊΣΥΦΟΣ"), "σίσυφοσ");
+    }
+
+    #[test]
+    fn ukrainian_sentences_and_words() {
+        let text = "Київ заявив про перемир'я. Росія відкинула пропозицію! Що далі?";
+        let sentences = sentences(text);
+        assert_eq!(sentences.len(), 3, "{sentences:?}");
+        assert_eq!(
+            word_strings(sentences[0]),
+            vec!["київ", "заявив", "про", "перемир'я"]
+        );
+        let tokens = tokenize(text);
+        assert_eq!(tokens.sentences.len(), 3);
+        assert_eq!(tokens.tokens.len(), 4 + 3 + 2);
+    }
+
+    #[test]
+    fn chinese_sentences_split_on_full_stops_and_words_on_ideographs() {
+        let text = "美国代表团抵达莫斯科。俄罗斯拒绝了停火提议！";
+        let sentences = sentences(text);
+        assert_eq!(
+            sentences,
+            vec!["美国代表团抵达莫斯科。", "俄罗斯拒绝了停火提议！"]
+        );
+        // UAX #29 has no dictionary: each ideograph is a word of its own.
+        assert_eq!(word_strings(sentences[0]).len(), 10);
+        assert_eq!(word_strings(sentences[0])[0], "美");
+    }
+
+    #[test]
+    fn greek_and_accented_latin_words() {
+        assert_eq!(
+            word_strings("Η Αθήνα είναι πόλη. Café déjà-vu, naïve résumé."),
+            vec![
+                "η",
+                "αθήνα",
+                "είναι",
+                "πόλη",
+                "café",
+                "déjà",
+                "vu",
+                "naïve",
+                "résumé"
+            ]
+        );
+    }
+
+    #[test]
+    fn sentence_case_matters_so_sentences_split_before_folding() {
+        let tokens = tokenize("Talks ended. Ukraine agreed. Russia did not.");
+        assert_eq!(tokens.sentences.len(), 3);
+    }
+
+    #[test]
+    fn terms_cut_words_and_keep_numbers_whole() {
+        assert_eq!(term_of("confirmed"), "confir");
+        assert_eq!(term_of("confirms"), "confir");
+        assert_eq!(term_of("2025"), "2025");
+        assert_eq!(term_of("1234567890"), "1234567890");
+        assert_eq!(term_of("перемир'я"), "переми");
+    }
+
+    #[test]
+    fn stop_words_have_no_term() {
+        let tokens = tokenize("The envoy and the Kremlin");
+        let terms: Vec<bool> = tokens.tokens.iter().map(|t| t.term.is_some()).collect();
+        assert_eq!(terms, vec![false, true, false, false, true]);
+    }
+
+    #[test]
+    fn sentence_texts_line_up_with_tokens() {
+        let text = "First one here. Second, longer sentence follows.\n\nHeadline";
+        let tokens = tokenize(text);
+        let texts = sentence_texts(text);
+        assert_eq!(texts.len(), tokens.sentences.len());
+        for (t, range) in texts.iter().zip(&tokens.sentences) {
+            assert_eq!(&t.words, range);
+        }
+        assert_eq!(texts[2].text, "Headline");
+    }
+}
