@@ -289,13 +289,21 @@ fn read_jsonl(
         }
         line_no += 1;
         stats.bytes += n as u64;
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
+        // A UTF-8 byte order mark before the first record is not part of the
+        // JSON (files saved by some Windows tools start with one).
+        let bom = if line_no == 1 && line.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let bytes = &line[bom..];
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
-        let text = std::str::from_utf8(&line).map_err(|e| {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
             Error::record(
                 origin(line_no),
-                format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1),
+                format!("invalid UTF-8 at byte {}", bom + e.valid_up_to() + 1),
             )
         })?;
         let value: serde_json::Value = serde_json::from_str(text)
@@ -303,26 +311,34 @@ fn read_jsonl(
         let serde_json::Value::Object(mut object) = value else {
             return Err(Error::record(origin(line_no), "not a JSON object"));
         };
-        let mut field = |name: &str| -> Result<String> {
-            match object.remove(name) {
-                Some(serde_json::Value::String(s)) => Ok(s),
-                Some(other) => Err(Error::record(
-                    origin(line_no),
-                    format!("field {name:?} is not a string (found {})", kind_of(&other)),
-                )),
-                None => Err(Error::record(
-                    origin(line_no),
-                    format!("missing field {name:?}"),
-                )),
+        // The id is copied (it is short and may also be the text field); the
+        // text is moved out, so a large document is never copied.
+        let id = string_field(object.get(&options.id_field), &options.id_field)
+            .map(str::to_string)
+            .map_err(|m| Error::record(origin(line_no), m))?;
+        let text = match object.remove(&options.text_field) {
+            Some(serde_json::Value::String(s)) => s,
+            other => {
+                let message = string_field(other.as_ref(), &options.text_field).unwrap_err();
+                return Err(Error::record(origin(line_no), message));
             }
         };
-        let id = field(&options.id_field)?;
-        let text = field(&options.text_field)?;
         sink(Document {
             id,
             text,
             origin: origin(line_no),
         })?;
+    }
+}
+
+fn string_field<'a>(value: Option<&'a serde_json::Value>, name: &str) -> Result<&'a str, String> {
+    match value {
+        Some(serde_json::Value::String(s)) => Ok(s),
+        Some(other) => Err(format!(
+            "field {name:?} is not a string (found {})",
+            kind_of(other)
+        )),
+        None => Err(format!("missing field {name:?}")),
     }
 }
 

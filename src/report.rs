@@ -44,11 +44,16 @@ fn write_atomically(
 ) -> Result<PathBuf> {
     let target = dir.join(name);
     let fail = |e: std::io::Error| Error::file(&target, format!("cannot write: {e}"));
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Reports are ordinary files others may read; tempfile's default is 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut temp = builder.tempfile_in(dir).map_err(fail)?;
     {
         let mut buffered = std::io::BufWriter::new(temp.as_file_mut());
         fill(&mut buffered).map_err(fail)?;

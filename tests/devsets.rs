@@ -1,0 +1,37 @@
+//! Pairwise precision, recall and F1 on the labelled development sets in
+//! `../shared/devsets` (override with STORYDUP_DEVSETS), at default options.
+
+use std::path::PathBuf;
+
+use storydup::eval::{read_pairs, score_pairs};
+use storydup::input::{InputOptions, read_all};
+use storydup::scan::{ScanOptions, scan};
+
+fn devset(name: &str) -> PathBuf {
+    let root = std::env::var_os("STORYDUP_DEVSETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/devsets"));
+    let dir = root.join(name);
+    assert!(
+        dir.join("docs.jsonl").exists(),
+        "development set {} is missing: put ../shared beside the repository or set STORYDUP_DEVSETS",
+        dir.display()
+    );
+    dir
+}
+
+fn evaluate(name: &str) -> storydup::eval::PairScores {
+    let dir = devset(name);
+    let docs = dir.join("docs.jsonl").display().to_string();
+    let (documents, _) = read_all(&[docs], &InputOptions::default()).unwrap();
+    let result = scan(documents, &ScanOptions::default()).unwrap();
+    let scores = score_pairs(&result, &read_pairs(&dir).unwrap());
+    println!("{name} at default options:\n{scores}");
+    scores
+}
+
+#[test]
+fn clough_stevenson_f1_at_defaults() {
+    let scores = evaluate("clough_stevenson");
+    assert!(scores.f1() >= 0.80, "F1 {:.4} < 0.80", scores.f1());
+}
