@@ -52,7 +52,7 @@ impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
             sentence_threshold: 0.35,
-            threshold: 0.30,
+            threshold: 0.40,
         }
     }
 }
