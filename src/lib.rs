@@ -4,6 +4,17 @@
 //! `input` -> `text` -> `sketch` -> `index` -> `verify` -> `cluster` -> `report`
 //!
 //! with `scan` running the stages in order.
+//!
+//! ```
+//! use storydup::input::{InputOptions, read_all};
+//! use storydup::scan::{ScanOptions, scan};
+//!
+//! let (documents, _) = read_all(&["data/seeds".to_string()], &InputOptions::default())?;
+//! let result = scan(documents, &ScanOptions::default())?;
+//! let rewrite: Vec<&str> = result.clusters[0].iter().map(|&d| result.ids[d as usize].as_str()).collect();
+//! assert_eq!(rewrite, ["000_6d5f35eb97f0d708.txt", "001_a6a27bf682eca62c.txt"]);
+//! # Ok::<(), storydup::Error>(())
+//! ```
 
 pub mod cluster;
 pub mod error;
