@@ -36,6 +36,7 @@ fn features(text: &str) -> Features {
             })
             .collect(),
         simhash: 0,
+        ..Features::default()
     }
 }
 

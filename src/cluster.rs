@@ -44,6 +44,65 @@ impl UnionFind {
     }
 }
 
+/// Guards a cluster against chaining: two groups of documents merge only if
+/// enough of their members vouch for each other, not through one edge.
+pub struct ChainGuard<F: Fn(u32, u32) -> bool> {
+    /// Members of each group that are checked against the other group's.
+    pub sample: usize,
+    /// Share of checked member pairs that must support the merge.
+    pub min_support: f64,
+    /// Whether two documents support being in one cluster.
+    pub supports: F,
+}
+
+/// Joins documents along `edges`, strongest first, as agglomerative
+/// clustering with a support test: a merge of two groups, where either has
+/// more than one member, happens only if at least `min_support` of the pairs
+/// between the first `sample` members of each (in the order they joined: the
+/// best-connected first) support it. A chain A-B-C where A and C have nothing
+/// in common stays two clusters. Returns the accepted edges.
+pub fn guarded_edges<F: Fn(u32, u32) -> bool>(
+    n: usize,
+    edges: &[(u32, u32)],
+    guard: &ChainGuard<F>,
+) -> Vec<(u32, u32)> {
+    let mut sets = UnionFind::new(n);
+    let mut members: Vec<Vec<u32>> = (0..n as u32).map(|d| vec![d]).collect();
+    let mut accepted = Vec::new();
+    for &(a, b) in edges {
+        let (ra, rb) = (sets.find(a), sets.find(b));
+        if ra == rb {
+            accepted.push((a, b));
+            continue;
+        }
+        let (ga, gb) = (&members[ra as usize], &members[rb as usize]);
+        if ga.len() > 1 || gb.len() > 1 {
+            let (sa, sb) = (
+                &ga[..ga.len().min(guard.sample)],
+                &gb[..gb.len().min(guard.sample)],
+            );
+            let mut support = 0usize;
+            for &x in sa {
+                for &y in sb {
+                    if (x, y) == (a, b) || (y, x) == (a, b) || (guard.supports)(x, y) {
+                        support += 1;
+                    }
+                }
+            }
+            if (support as f64) < guard.min_support * (sa.len() * sb.len()) as f64 {
+                continue;
+            }
+        }
+        sets.union(a, b);
+        let root = sets.find(a);
+        let other = if root == ra { rb } else { ra };
+        let moved = std::mem::take(&mut members[other as usize]);
+        members[root as usize].extend(moved);
+        accepted.push((a, b));
+    }
+    accepted
+}
+
 /// Groups documents joined by `edges`. Each group's members are sorted by
 /// `order` (the document ids), and groups are sorted by their first member,
 /// so numbering them gives ids that depend only on the input.
@@ -87,6 +146,40 @@ mod tests {
         assert_eq!(uf.find(0), uf.find(2));
         assert_ne!(uf.find(0), uf.find(3));
         assert_eq!(uf.size_of(2), 3);
+    }
+
+    #[test]
+    fn chain_guard_stops_a_chain_through_one_document() {
+        // 0-1-2 is a real cluster (all vouch for each other); 3-4 another;
+        // document 2 also links to 3, but nobody else in {0, 1, 2} supports 3.
+        let real = |x: u32, y: u32| {
+            let (x, y) = (x.min(y), x.max(y));
+            matches!((x, y), (0, 1) | (0, 2) | (1, 2) | (3, 4))
+        };
+        let guard = ChainGuard {
+            sample: 8,
+            min_support: 0.5,
+            supports: real,
+        };
+        let edges = [(0, 1), (1, 2), (3, 4), (2, 3)];
+        let accepted = guarded_edges(5, &edges, &guard);
+        assert_eq!(accepted, vec![(0, 1), (1, 2), (3, 4)]);
+        let groups = clusters(5, accepted, |x, y| x.cmp(&y), false);
+        assert_eq!(groups, vec![vec![0, 1, 2], vec![3, 4]]);
+        // Without the guard the chain would merge everything.
+        assert_eq!(clusters(5, edges, |x, y| x.cmp(&y), false).len(), 1);
+    }
+
+    #[test]
+    fn chain_guard_accepts_well_supported_merges() {
+        let everyone = |_: u32, _: u32| true;
+        let guard = ChainGuard {
+            sample: 2,
+            min_support: 0.9,
+            supports: everyone,
+        };
+        let accepted = guarded_edges(4, &[(0, 1), (2, 3), (1, 2)], &guard);
+        assert_eq!(accepted.len(), 3);
     }
 
     #[test]

@@ -162,3 +162,48 @@ impl std::fmt::Display for PairScores {
         Ok(())
     }
 }
+
+/// Writes every labelled pair with its evidence (computed whether or not the
+/// pair was a candidate), its label and kind, and whether the scan put it in
+/// one cluster: the table to tune the verifier on.
+pub fn write_labelled_evidence(
+    scan: &Scan,
+    signed: &[crate::scan::Signed],
+    pairs: &[LabelledPair],
+    options: &crate::verify::VerifyOptions,
+    out: &Path,
+) -> Result<()> {
+    let index: HashMap<&str, usize> = scan
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let clusters = cluster_of(scan);
+    let fail = |e: csv::Error| Error::file(out, e);
+    let mut csv = csv::Writer::from_path(out).map_err(fail)?;
+    let mut header = vec!["id_a", "id_b", "label", "kind", "together"];
+    header.extend(crate::report::EVIDENCE_HEADER);
+    csv.write_record(&header).map_err(fail)?;
+    for pair in pairs {
+        let (Some(&a), Some(&b)) = (index.get(pair.a.as_str()), index.get(pair.b.as_str())) else {
+            return Err(Error::file(
+                out,
+                format!("pair {} {} names an unknown id", pair.a, pair.b),
+            ));
+        };
+        let evidence = crate::verify::evidence(&signed[a].features, &signed[b].features, options);
+        let together = matches!((clusters.get(pair.a.as_str()), clusters.get(pair.b.as_str())), (Some(x), Some(y)) if x == y);
+        let mut row = vec![
+            pair.a.clone(),
+            pair.b.clone(),
+            (pair.positive as u8).to_string(),
+            pair.kind.clone(),
+            (together as u8).to_string(),
+        ];
+        let verdict = evidence.score >= options.threshold;
+        row.extend(crate::report::evidence_fields(&evidence, verdict));
+        csv.write_record(&row).map_err(fail)?;
+    }
+    csv.flush().map_err(|e| Error::file(out, e))
+}

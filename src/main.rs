@@ -38,6 +38,10 @@ struct EvalArgs {
     /// Folder with docs.jsonl and pairs.csv (pairs_detail.csv for per-kind rates).
     dir: PathBuf,
 
+    /// Also write every labelled pair with its evidence to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pairs_out: Option<PathBuf>,
+
     #[command(flatten)]
     tuning: Tuning,
 }
@@ -107,6 +111,18 @@ struct Tuning {
     #[arg(long, default_value_t = ScanOptions::default().simhash_distance)]
     simhash_distance: u32,
 
+    /// Members of each group checked against the other's before two groups merge.
+    #[arg(long, default_value_t = ScanOptions::default().chain_sample)]
+    chain_sample: usize,
+
+    /// Share of checked member pairs that must support a merge of two groups.
+    #[arg(long, default_value_t = ScanOptions::default().chain_support)]
+    chain_support: f64,
+
+    /// A member pair supports a merge when its score reaches this fraction of --threshold.
+    #[arg(long, default_value_t = ScanOptions::default().chain_score_ratio)]
+    chain_score_ratio: f64,
+
     /// Blocks the 64 SimHash bits are cut into for the block tables.
     #[arg(long, default_value_t = ScanOptions::default().simhash_blocks)]
     simhash_blocks: u32,
@@ -147,6 +163,9 @@ impl Tuning {
                 sentence_threshold: self.sentence_threshold,
             },
             keep_singletons,
+            chain_sample: self.chain_sample,
+            chain_support: self.chain_support,
+            chain_score_ratio: self.chain_score_ratio,
         };
         options.validate()?;
         Ok(options)
@@ -158,9 +177,14 @@ fn run_eval(args: EvalArgs) -> storydup::Result<()> {
     let docs = args.dir.join("docs.jsonl").display().to_string();
     let (documents, _) = read_all(&[docs], &InputOptions::default())?;
     let pairs = storydup::eval::read_pairs(&args.dir)?;
+    let texts: Vec<String> = documents.iter().map(|d| d.text.clone()).collect();
     let result = scan(documents, &options)?;
     eprint!("{}", report::summary(&result, &[]));
     print!("{}", storydup::eval::score_pairs(&result, &pairs));
+    if let Some(path) = &args.pairs_out {
+        let signed = storydup::scan::sign_all(texts, &options, &mut |_| {});
+        storydup::eval::write_labelled_evidence(&result, &signed, &pairs, &options.verify, path)?;
+    }
     Ok(())
 }
 

@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::scan::{Scan, candidates_per_document};
+use crate::verify::Evidence;
 
 pub const PAIRS_FILE: &str = "pairs.csv";
 pub const CLUSTERS_FILE: &str = "clusters.csv";
 
-pub const PAIRS_HEADER: [&str; 12] = [
-    "doc_a",
-    "doc_b",
+/// The evidence columns of `pairs.csv`, after `doc_a,doc_b`.
+pub const EVIDENCE_HEADER: [&str; 21] = [
     "score",
     "jaccard",
     "containment",
@@ -26,7 +26,45 @@ pub const PAIRS_HEADER: [&str; 12] = [
     "aligned_b",
     "sentences_b",
     "simhash_distance",
+    "terms_in_other_a",
+    "terms_in_other_b",
+    "facts_in_other_a",
+    "facts_in_other_b",
+    "facts_a",
+    "facts_b",
+    "novel_facts_a",
+    "novel_facts_b",
+    "lead_a",
+    "lead_b",
+    "verdict",
 ];
+
+/// One pair's evidence as CSV fields, in [`EVIDENCE_HEADER`]'s order.
+pub fn evidence_fields(e: &Evidence, verdict: bool) -> Vec<String> {
+    vec![
+        fixed(e.score),
+        fixed(e.jaccard),
+        fixed(e.containment),
+        fixed(e.coverage_a),
+        fixed(e.coverage_b),
+        e.aligned_a.to_string(),
+        e.sentences_a.to_string(),
+        e.aligned_b.to_string(),
+        e.sentences_b.to_string(),
+        e.simhash_distance.to_string(),
+        fixed(e.terms_in_other_a),
+        fixed(e.terms_in_other_b),
+        fixed(e.facts_in_other_a),
+        fixed(e.facts_in_other_b),
+        e.facts_a.to_string(),
+        e.facts_b.to_string(),
+        e.novel_facts_a.to_string(),
+        e.novel_facts_b.to_string(),
+        fixed(e.lead_a),
+        fixed(e.lead_b),
+        if verdict { "rewrite" } else { "different" }.to_string(),
+    ]
+}
 
 /// Writes both reports into `out_dir` (created if missing); returns their paths.
 pub fn write_reports(scan: &Scan, out_dir: &Path) -> Result<Vec<PathBuf>> {
@@ -70,23 +108,14 @@ fn fixed(x: f64) -> String {
 
 fn write_pairs(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(PAIRS_HEADER)?;
+    csv.write_record(["doc_a", "doc_b"].iter().chain(&EVIDENCE_HEADER))?;
     for pair in &scan.pairs {
-        let e = &pair.evidence;
-        csv.write_record([
-            scan.ids[pair.a as usize].as_str(),
-            scan.ids[pair.b as usize].as_str(),
-            &fixed(e.score),
-            &fixed(e.jaccard),
-            &fixed(e.containment),
-            &fixed(e.coverage_a),
-            &fixed(e.coverage_b),
-            &e.aligned_a.to_string(),
-            &e.sentences_a.to_string(),
-            &e.aligned_b.to_string(),
-            &e.sentences_b.to_string(),
-            &e.simhash_distance.to_string(),
-        ])?;
+        let mut row = vec![
+            scan.ids[pair.a as usize].clone(),
+            scan.ids[pair.b as usize].clone(),
+        ];
+        row.extend(evidence_fields(&pair.evidence, true));
+        csv.write_record(&row)?;
     }
     csv.flush()
 }

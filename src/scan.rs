@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::cluster;
 use crate::error::{Error, Result};
-use crate::index::{self, BlockTables, Pair};
+use crate::index::{self, BlockTables};
 use crate::input::Document;
 use crate::sketch::{self, Banding};
 use crate::text;
@@ -33,6 +33,12 @@ pub struct ScanOptions {
     pub simhash_blocks: u32,
     pub verify: VerifyOptions,
     pub keep_singletons: bool,
+    /// Chain guard: members of each group checked before two groups merge.
+    pub chain_sample: usize,
+    /// Chain guard: share of checked pairs that must support a merge.
+    pub chain_support: f64,
+    /// Chain guard: a pair supports a merge at this fraction of the threshold.
+    pub chain_score_ratio: f64,
 }
 
 impl Default for ScanOptions {
@@ -46,6 +52,9 @@ impl Default for ScanOptions {
             simhash_blocks: 6,
             verify: VerifyOptions::default(),
             keep_singletons: false,
+            chain_sample: 8,
+            chain_support: 0.5,
+            chain_score_ratio: 0.5,
         }
     }
 }
@@ -123,6 +132,8 @@ struct Tokenized {
     sentence_terms: Vec<Vec<u64>>,
     /// Term counts over the whole document, sorted by term.
     term_counts: Vec<(u64, u32)>,
+    /// Distinct terms of salient words (names, numbers), sorted.
+    facts: Vec<u64>,
 }
 
 fn tokenize(text: &str, shingle_size: usize) -> Tokenized {
@@ -149,10 +160,19 @@ fn tokenize(text: &str, shingle_size: usize) -> Tokenized {
         .chunk_by(|x, y| x == y)
         .map(|run| (run[0], run.len() as u32))
         .collect();
+    let mut facts: Vec<u64> = tokens
+        .tokens
+        .iter()
+        .filter(|t| t.salient)
+        .filter_map(|t| t.term)
+        .collect();
+    facts.sort_unstable();
+    facts.dedup();
     Tokenized {
         shingles,
         sentence_terms,
         term_counts,
+        facts,
     }
 }
 
@@ -199,20 +219,8 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
     let (ids, texts): (Vec<String>, Vec<String>) =
         documents.into_iter().map(|d| (d.id, d.text)).unzip();
     let n = ids.len();
-    let tokenized: Vec<Tokenized> = texts
-        .into_par_iter()
-        .map(|text| tokenize(&text, options.shingle_size))
-        .collect();
-    lap("segment", &mut stages);
-
-    let df = document_frequencies(&tokenized);
     let banding = options.banding();
-    let signed: Vec<Signed> = tokenized
-        .into_par_iter()
-        .map(|doc| sign(doc, &df, n as u64, options.num_perm, banding))
-        .collect();
-    drop(df);
-    lap("sign", &mut stages);
+    let signed = sign_all(texts, options, &mut |name| lap(name, &mut stages));
 
     let keys: Vec<Vec<u64>> = signed.iter().map(|s| s.band_keys.clone()).collect();
     let lsh = index::lsh_candidates(&keys);
@@ -247,9 +255,36 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
     });
     lap("verify", &mut stages);
 
+    // Strongest evidence first, ties by position: the same order every run.
+    let mut by_strength: Vec<usize> = (0..pairs.len()).collect();
+    by_strength.sort_by(|&i, &j| {
+        pairs[j]
+            .evidence
+            .score
+            .total_cmp(&pairs[i].evidence.score)
+            .then(i.cmp(&j))
+    });
+    let edges: Vec<(u32, u32)> = by_strength
+        .iter()
+        .map(|&i| (pairs[i].a, pairs[i].b))
+        .collect();
+    let guard = cluster::ChainGuard {
+        sample: options.chain_sample,
+        min_support: options.chain_support,
+        supports: |x: u32, y: u32| {
+            verify::evidence(
+                &signed[x as usize].features,
+                &signed[y as usize].features,
+                &options.verify,
+            )
+            .score
+                >= options.verify.threshold * options.chain_score_ratio
+        },
+    };
+    let edges = cluster::guarded_edges(n, &edges, &guard);
     let clusters = cluster::clusters(
         n,
-        pairs.iter().map(|p| (p.a, p.b)),
+        edges,
         |x, y| ids[x as usize].cmp(&ids[y as usize]),
         options.keep_singletons,
     );
@@ -270,6 +305,30 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
         clusters,
         stats,
     })
+}
+
+/// Segments and signs every document (in parallel), computing the corpus
+/// statistics (term document frequencies) in between; `lap` is called after
+/// each of the two passes.
+pub fn sign_all(
+    texts: Vec<String>,
+    options: &ScanOptions,
+    lap: &mut dyn FnMut(&'static str),
+) -> Vec<Signed> {
+    let n = texts.len() as u64;
+    let tokenized: Vec<Tokenized> = texts
+        .into_par_iter()
+        .map(|text| tokenize(&text, options.shingle_size))
+        .collect();
+    lap("segment");
+    let df = document_frequencies(&tokenized);
+    let banding = options.banding();
+    let signed = tokenized
+        .into_par_iter()
+        .map(|doc| sign(doc, &df, n, options.num_perm, banding))
+        .collect();
+    lap("sign");
+    signed
 }
 
 fn sign(
@@ -296,6 +355,12 @@ fn sign(
         features: Features {
             shingles: doc.shingles,
             sentences,
+            terms: doc
+                .term_counts
+                .iter()
+                .map(|(t, _)| (*t, weight(t)))
+                .collect(),
+            facts: doc.facts.iter().map(|t| (*t, weight(t))).collect(),
             simhash,
         },
     }
@@ -304,9 +369,4 @@ fn sign(
 /// Candidate pairs per document, for the summary.
 pub fn candidates_per_document(stats: &ScanStats) -> f64 {
     stats.candidates as f64 / stats.documents.max(1) as f64
-}
-
-/// Pairs of index positions, for callers that check membership.
-pub fn pair_set(scan: &Scan) -> std::collections::HashSet<Pair> {
-    scan.pairs.iter().map(|p| (p.a, p.b)).collect()
 }

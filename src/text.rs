@@ -26,6 +26,9 @@ pub struct Token {
     pub word: u64,
     /// Hash of the word's term, or `None` for a stop word.
     pub term: Option<u64>,
+    /// A number, or a capitalised word inside a sentence: names, places,
+    /// figures and dates, the facts a rewrite keeps and a new story changes.
+    pub salient: bool,
 }
 
 /// A segmented document: its words, and each sentence as a range of them.
@@ -72,15 +75,42 @@ pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
 /// Normalises and segments a document.
 pub fn tokenize(text: &str) -> Tokens {
     let mut out = Tokens::default();
-    for_each_sentence(text, |_, folded| {
+    let mut folded = String::new();
+    let mut words: Vec<&str> = Vec::new();
+    for sentence in nfkc(text).split_sentence_bounds() {
+        words.clear();
+        words.extend(sentence.unicode_words());
+        // In a headline in title case ("US Officials Push for Ceasefire")
+        // capitals mark nothing.
+        let capitals = words.iter().filter(|w| starts_upper(w)).count();
+        let title_case = words.len() >= 3 && capitals * 2 > words.len();
         let start = out.tokens.len() as u32;
-        out.tokens.extend(words(folded).map(token));
+        for (position, word) in words.iter().enumerate() {
+            fold_into(word, &mut folded);
+            let name_like = starts_upper(word) && position > 0 && !title_case;
+            out.tokens.push(token(&folded, word, name_like));
+        }
         let end = out.tokens.len() as u32;
         if end > start {
             out.sentences.push(start..end);
         }
-    });
+    }
     out
+}
+
+fn starts_upper(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Case-folds one word into `out` (ASCII without the Unicode tables).
+fn fold_into(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(caseless::Caseless::default_case_fold(word.chars()));
+    }
 }
 
 /// The sentences of a document as the reader sees them (NFKC), each with the
@@ -88,8 +118,8 @@ pub fn tokenize(text: &str) -> Tokens {
 pub fn sentence_texts(text: &str) -> Vec<SentenceText> {
     let mut out = Vec::new();
     let mut next = 0u32;
-    for_each_sentence(text, |sentence, folded| {
-        let count = words(folded).count() as u32;
+    for sentence in nfkc(text).split_sentence_bounds() {
+        let count = sentence.unicode_words().count() as u32;
         if count > 0 {
             out.push(SentenceText {
                 text: sentence.trim().to_string(),
@@ -97,26 +127,17 @@ pub fn sentence_texts(text: &str) -> Vec<SentenceText> {
             });
             next += count;
         }
-    });
+    }
     out
 }
 
-fn for_each_sentence(text: &str, mut visit: impl FnMut(&str, &str)) {
-    let text = nfkc(text);
-    for sentence in text.split_sentence_bounds() {
-        let folded = caseless::default_case_fold_str(sentence);
-        visit(sentence, &folded);
-    }
-}
-
-fn token(word: &str) -> Token {
+fn token(folded: &str, original: &str, name_like: bool) -> Token {
+    let numeric = original.chars().any(|c| c.is_numeric());
+    let term = (!is_stop_word(folded)).then(|| hash_term(term_of(folded)));
     Token {
-        word: hash_bytes(word.as_bytes()),
-        term: if is_stop_word(word) {
-            None
-        } else {
-            Some(hash_term(term_of(word)))
-        },
+        word: hash_bytes(folded.as_bytes()),
+        salient: term.is_some() && (numeric || name_like),
+        term,
     }
 }
 

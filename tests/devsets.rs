@@ -35,3 +35,24 @@ fn clough_stevenson_f1_at_defaults() {
     let scores = evaluate("clough_stevenson");
     assert!(scores.f1() >= 0.80, "F1 {:.4} < 0.80", scores.f1());
 }
+
+#[test]
+fn clough_stevenson_keeps_independent_answers_apart() {
+    let scores = evaluate("clough_stevenson");
+    let rate = scores.rate("same_topic_independent").unwrap();
+    assert!(
+        rate <= 0.02,
+        "{rate:.4} of same_topic_independent pairs merged"
+    );
+}
+
+#[test]
+fn bbc_news_dev_f1_and_follow_ups_kept_apart() {
+    let scores = evaluate("bbc_news_dev");
+    assert!(scores.f1() >= 0.93, "F1 {:.4} < 0.93", scores.f1());
+    let different = scores.rate("different").unwrap();
+    assert!(
+        different <= 0.10,
+        "{different:.4} of different pairs merged"
+    );
+}
