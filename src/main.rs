@@ -111,6 +111,14 @@ struct Tuning {
     #[arg(long, default_value_t = ScanOptions::default().simhash_distance)]
     simhash_distance: u32,
 
+    /// A sentence found in at least this many documents is boilerplate, not evidence...
+    #[arg(long, default_value_t = ScanOptions::default().boilerplate_min_docs)]
+    boilerplate_min_docs: usize,
+
+    /// ...and in at least this share of all documents.
+    #[arg(long, default_value_t = ScanOptions::default().boilerplate_share)]
+    boilerplate_share: f64,
+
     /// Members of each group checked against the other's before two groups merge.
     #[arg(long, default_value_t = ScanOptions::default().chain_sample)]
     chain_sample: usize,
@@ -163,6 +171,8 @@ impl Tuning {
                 sentence_threshold: self.sentence_threshold,
             },
             keep_singletons,
+            boilerplate_min_docs: self.boilerplate_min_docs,
+            boilerplate_share: self.boilerplate_share,
             chain_sample: self.chain_sample,
             chain_support: self.chain_support,
             chain_score_ratio: self.chain_score_ratio,
@@ -182,7 +192,7 @@ fn run_eval(args: EvalArgs) -> storydup::Result<()> {
     eprint!("{}", report::summary(&result, &[]));
     print!("{}", storydup::eval::score_pairs(&result, &pairs));
     if let Some(path) = &args.pairs_out {
-        let signed = storydup::scan::sign_all(texts, &options, &mut |_| {});
+        let (signed, _) = storydup::scan::sign_all(texts, &options, &mut |_| {});
         storydup::eval::write_labelled_evidence(&result, &signed, &pairs, &options.verify, path)?;
     }
     Ok(())

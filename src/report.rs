@@ -157,6 +157,12 @@ pub fn summary(scan: &Scan, reports: &[PathBuf]) -> String {
         ));
     }
     out.push_str(&format!("  verified pairs: {}\n", s.verified));
+    if s.boilerplate > 0 {
+        out.push_str(&format!(
+            "  boilerplate: {} distinct sentences or lines ignored as evidence\n",
+            s.boilerplate
+        ));
+    }
     out.push_str(&format!(
         "  clusters: {clusters} holding {in_clusters} documents\n"
     ));

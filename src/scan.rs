@@ -4,7 +4,7 @@
 //! (verifying) run in parallel with rayon; every parallel step collects in
 //! input order, so the result is the same for any number of threads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -33,6 +33,10 @@ pub struct ScanOptions {
     pub simhash_blocks: u32,
     pub verify: VerifyOptions,
     pub keep_singletons: bool,
+    /// A sentence in at least this many documents is boilerplate...
+    pub boilerplate_min_docs: usize,
+    /// ...and in at least this share of all documents.
+    pub boilerplate_share: f64,
     /// Chain guard: members of each group checked before two groups merge.
     pub chain_sample: usize,
     /// Chain guard: share of checked pairs that must support a merge.
@@ -52,6 +56,8 @@ impl Default for ScanOptions {
             simhash_blocks: 6,
             verify: VerifyOptions::default(),
             keep_singletons: false,
+            boilerplate_min_docs: 20,
+            boilerplate_share: 0.002,
             chain_sample: 8,
             chain_support: 0.5,
             chain_score_ratio: 0.5,
@@ -110,6 +116,8 @@ pub struct ScanStats {
     pub simhash_candidates: usize,
     pub candidates: usize,
     pub verified: usize,
+    /// Distinct sentences recognised as boilerplate.
+    pub boilerplate: usize,
     pub stages: Vec<(&'static str, Duration)>,
 }
 
@@ -125,7 +133,32 @@ pub struct Scan {
     pub stats: ScanStats,
 }
 
-/// What signing one document yields before corpus statistics exist.
+/// A segmented document with a fingerprint of each sentence.
+struct Segmented {
+    tokens: text::Tokens,
+    sentence_hashes: Vec<u64>,
+}
+
+fn segment(text: &str) -> Segmented {
+    let tokens = text::tokenize(text);
+    let sentence_hashes = tokens
+        .sentences
+        .iter()
+        .map(|r| {
+            let words: Vec<u64> = tokens.tokens[r.start as usize..r.end as usize]
+                .iter()
+                .map(|t| t.word)
+                .collect();
+            crate::hash::hash_words(&words)
+        })
+        .collect();
+    Segmented {
+        tokens,
+        sentence_hashes,
+    }
+}
+
+/// The evidence-bearing content of a document: everything but boilerplate.
 struct Tokenized {
     shingles: Vec<u64>,
     /// Distinct terms per sentence.
@@ -136,15 +169,26 @@ struct Tokenized {
     facts: Vec<u64>,
 }
 
-fn tokenize(text: &str, shingle_size: usize) -> Tokenized {
-    let tokens = text::tokenize(text);
-    let words: Vec<u64> = tokens.tokens.iter().map(|t| t.word).collect();
-    let shingles = sketch::shingles(&words, shingle_size);
-    let sentence_terms: Vec<Vec<u64>> = tokens
+fn content(doc: Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> Tokenized {
+    let tokens = &doc.tokens.tokens;
+    let kept: Vec<&std::ops::Range<u32>> = doc
+        .tokens
         .sentences
         .iter()
+        .zip(&doc.sentence_hashes)
+        .filter(|(_, h)| !boilerplate.contains(h))
+        .map(|(r, _)| r)
+        .collect();
+    let kept_tokens = || {
+        kept.iter()
+            .flat_map(|r| &tokens[r.start as usize..r.end as usize])
+    };
+    let words: Vec<u64> = kept_tokens().map(|t| t.word).collect();
+    let shingles = sketch::shingles(&words, shingle_size);
+    let sentence_terms: Vec<Vec<u64>> = kept
+        .iter()
         .map(|range| {
-            let mut terms: Vec<u64> = tokens.tokens[range.start as usize..range.end as usize]
+            let mut terms: Vec<u64> = tokens[range.start as usize..range.end as usize]
                 .iter()
                 .filter_map(|t| t.term)
                 .collect();
@@ -154,15 +198,13 @@ fn tokenize(text: &str, shingle_size: usize) -> Tokenized {
         })
         .filter(|terms| !terms.is_empty())
         .collect();
-    let mut all_terms: Vec<u64> = tokens.tokens.iter().filter_map(|t| t.term).collect();
+    let mut all_terms: Vec<u64> = kept_tokens().filter_map(|t| t.term).collect();
     all_terms.sort_unstable();
     let term_counts = all_terms
         .chunk_by(|x, y| x == y)
         .map(|run| (run[0], run.len() as u32))
         .collect();
-    let mut facts: Vec<u64> = tokens
-        .tokens
-        .iter()
+    let mut facts: Vec<u64> = kept_tokens()
         .filter(|t| t.salient)
         .filter_map(|t| t.term)
         .collect();
@@ -176,21 +218,46 @@ fn tokenize(text: &str, shingle_size: usize) -> Tokenized {
     }
 }
 
+/// Sentences (and lines) found in at least `min_docs` documents: bylines,
+/// "Advertisement", share buttons, cookie notices. They say nothing about
+/// which story a document tells, so they are no evidence either way.
+fn boilerplate_sentences(docs: &[Segmented], min_docs: usize) -> HashSet<u64> {
+    let counts = count_in_documents(docs.par_iter().map(|d| {
+        let mut hashes = d.sentence_hashes.clone();
+        hashes.sort_unstable();
+        hashes.dedup();
+        hashes
+    }));
+    counts
+        .into_iter()
+        .filter(|&(_, n)| n as usize >= min_docs)
+        .map(|(h, _)| h)
+        .collect()
+}
+
+/// In how many documents each key occurs (each document lists its keys once).
+fn count_in_documents(keys: impl ParallelIterator<Item = Vec<u64>>) -> HashMap<u64, u32> {
+    keys.fold(HashMap::new, |mut df: HashMap<u64, u32>, keys| {
+        for key in keys {
+            *df.entry(key).or_default() += 1;
+        }
+        df
+    })
+    .reduce(HashMap::new, |a, b| {
+        if a.len() < b.len() {
+            merge_counts(b, a)
+        } else {
+            merge_counts(a, b)
+        }
+    })
+}
+
 /// Document frequency of every term.
 fn document_frequencies(docs: &[Tokenized]) -> HashMap<u64, u32> {
-    docs.par_iter()
-        .fold(HashMap::new, |mut df: HashMap<u64, u32>, doc| {
-            for &(term, _) in &doc.term_counts {
-                *df.entry(term).or_default() += 1;
-            }
-            df
-        })
-        .reduce(HashMap::new, |mut a, b| {
-            if a.len() < b.len() {
-                return merge_counts(b, a);
-            }
-            merge_counts(std::mem::take(&mut a), b)
-        })
+    count_in_documents(
+        docs.par_iter()
+            .map(|d| d.term_counts.iter().map(|t| t.0).collect()),
+    )
 }
 
 fn merge_counts(mut into: HashMap<u64, u32>, from: HashMap<u64, u32>) -> HashMap<u64, u32> {
@@ -220,7 +287,7 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
         documents.into_iter().map(|d| (d.id, d.text)).unzip();
     let n = ids.len();
     let banding = options.banding();
-    let signed = sign_all(texts, options, &mut |name| lap(name, &mut stages));
+    let (signed, boilerplate) = sign_all(texts, options, &mut |name| lap(name, &mut stages));
 
     let keys: Vec<Vec<u64>> = signed.iter().map(|s| s.band_keys.clone()).collect();
     let lsh = index::lsh_candidates(&keys);
@@ -297,6 +364,7 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
         simhash_candidates: near_count,
         candidates: candidates.len(),
         verified: pairs.len(),
+        boilerplate,
         stages,
     };
     Ok(Scan {
@@ -314,13 +382,18 @@ pub fn sign_all(
     texts: Vec<String>,
     options: &ScanOptions,
     lap: &mut dyn FnMut(&'static str),
-) -> Vec<Signed> {
+) -> (Vec<Signed>, usize) {
     let n = texts.len() as u64;
-    let tokenized: Vec<Tokenized> = texts
-        .into_par_iter()
-        .map(|text| tokenize(&text, options.shingle_size))
-        .collect();
+    let segmented: Vec<Segmented> = texts.into_par_iter().map(|text| segment(&text)).collect();
     lap("segment");
+    let min_docs = options
+        .boilerplate_min_docs
+        .max((options.boilerplate_share * n as f64).ceil() as usize);
+    let boilerplate = boilerplate_sentences(&segmented, min_docs);
+    let tokenized: Vec<Tokenized> = segmented
+        .into_par_iter()
+        .map(|doc| content(doc, &boilerplate, options.shingle_size))
+        .collect();
     let df = document_frequencies(&tokenized);
     let banding = options.banding();
     let signed = tokenized
@@ -328,7 +401,7 @@ pub fn sign_all(
         .map(|doc| sign(doc, &df, n, options.num_perm, banding))
         .collect();
     lap("sign");
-    signed
+    (signed, boilerplate.len())
 }
 
 fn sign(
@@ -369,4 +442,58 @@ fn sign(
 /// Candidate pairs per document, for the summary.
 pub fn candidates_per_document(stats: &ScanStats) -> f64 {
     stats.candidates as f64 / stats.documents.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::SplitMix64;
+
+    /// A made-up story: sentences of random pseudo-words.
+    fn story(rng: &mut SplitMix64, sentences: usize) -> String {
+        (0..sentences)
+            .map(|_| {
+                let words: Vec<String> = (0..12).map(|_| format!("w{}", rng.below(5000))).collect();
+                // Capitalised, or UAX #29 would not end the sentence.
+                format!("W{}.", words.join(" "))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn boilerplate_lines_are_not_evidence() {
+        let mut rng = SplitMix64::new(9);
+        let footer = "\nAdvertisement\nShare this article on Facebook and Twitter\nWe use cookies to improve your experience on our site.\n";
+        let texts: Vec<String> = (0..30)
+            .map(|_| format!("{}{footer}", story(&mut rng, 6)))
+            .collect();
+        let options = ScanOptions::default();
+        let (signed, boilerplate) = sign_all(texts.clone(), &options, &mut |_| {});
+        assert_eq!(boilerplate, 3);
+        assert!(signed.iter().all(|s| s.features.sentences.len() == 6));
+
+        // Below the document count the same lines are ordinary sentences.
+        let (signed, boilerplate) = sign_all(texts[..10].to_vec(), &options, &mut |_| {});
+        assert_eq!(boilerplate, 0);
+        assert!(signed.iter().all(|s| s.features.sentences.len() == 9));
+    }
+
+    #[test]
+    fn unrelated_stories_sharing_boilerplate_stay_apart() {
+        let mut rng = SplitMix64::new(10);
+        let footer = "\nBy Staff Reporter\nAdvertisement\nLeave A Comment\nShare this article on Facebook and Twitter\n";
+        let documents: Vec<Document> = (0..40)
+            .map(|i| Document {
+                id: format!("d{i:02}"),
+                text: format!("{}{footer}", story(&mut rng, 3)),
+                origin: crate::error::Origin {
+                    path: "test".into(),
+                    line: i + 1,
+                },
+            })
+            .collect();
+        let result = scan(documents, &ScanOptions::default()).unwrap();
+        assert!(result.clusters.is_empty(), "{:?}", result.clusters);
+    }
 }
