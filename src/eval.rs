@@ -207,3 +207,140 @@ pub fn write_labelled_evidence(
     }
     csv.flush().map_err(|e| Error::file(out, e))
 }
+
+/// Reads `clusters.csv` (`id,cluster`), the gold partition, if the set has one.
+pub fn read_gold_clusters(dir: &Path) -> Result<Option<HashMap<String, String>>> {
+    let path = dir.join("clusters.csv");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| Error::file(&path, e))?;
+    let mut gold = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::file(&path, e))?;
+        if record.len() < 2 {
+            return Err(Error::file(&path, "expected columns id,cluster"));
+        }
+        gold.insert(record[0].to_string(), record[1].to_string());
+    }
+    Ok(Some(gold))
+}
+
+/// Agreement of the scan's partition with a gold partition over all pairs of
+/// the gold documents (a document in no predicted cluster is its own).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartitionScores {
+    pub documents: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub adjusted_rand_index: f64,
+}
+
+pub fn score_partition(scan: &Scan, gold: &HashMap<String, String>) -> PartitionScores {
+    let predicted = cluster_of(scan);
+    let mut ids: Vec<&String> = gold.keys().collect();
+    ids.sort();
+    let labels: Vec<(String, &str)> = ids
+        .iter()
+        .map(|id| {
+            let p = predicted
+                .get(id.as_str())
+                .map(|c| format!("c{c}"))
+                .unwrap_or_else(|| format!("d{id}"));
+            (p, gold[*id].as_str())
+        })
+        .collect();
+    partition_agreement(&labels)
+}
+
+/// Pair counting over a contingency table of (predicted, gold) labels.
+pub fn partition_agreement<P: std::hash::Hash + Eq, G: std::hash::Hash + Eq>(
+    labels: &[(P, G)],
+) -> PartitionScores {
+    let pairs = |n: usize| (n * n.saturating_sub(1) / 2) as f64;
+    let mut cells: HashMap<(&P, &G), usize> = HashMap::new();
+    let mut rows: HashMap<&P, usize> = HashMap::new();
+    let mut cols: HashMap<&G, usize> = HashMap::new();
+    for (p, g) in labels {
+        *cells.entry((p, g)).or_default() += 1;
+        *rows.entry(p).or_default() += 1;
+        *cols.entry(g).or_default() += 1;
+    }
+    let together: f64 = cells.values().map(|&n| pairs(n)).sum();
+    let predicted: f64 = rows.values().map(|&n| pairs(n)).sum();
+    let gold: f64 = cols.values().map(|&n| pairs(n)).sum();
+    let all = pairs(labels.len());
+    let expected = if all > 0.0 {
+        predicted * gold / all
+    } else {
+        0.0
+    };
+    let max = 0.5 * (predicted + gold);
+    let adjusted_rand_index = if max - expected == 0.0 {
+        1.0
+    } else {
+        (together - expected) / (max - expected)
+    };
+    let precision = if predicted > 0.0 {
+        together / predicted
+    } else {
+        1.0
+    };
+    let recall = if gold > 0.0 { together / gold } else { 1.0 };
+    let f1 = if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    };
+    PartitionScores {
+        documents: labels.len(),
+        precision,
+        recall,
+        f1,
+        adjusted_rand_index,
+    }
+}
+
+impl std::fmt::Display for PartitionScores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "gold partition ({} documents, all pairs): precision {:.4}  recall {:.4}  F1 {:.4}  adjusted Rand index {:.4}",
+            self.documents, self.precision, self.recall, self.f1, self.adjusted_rand_index
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_partitions_agree_fully() {
+        let labels = [(1, "a"), (1, "a"), (2, "b"), (2, "b"), (3, "c")];
+        let s = partition_agreement(&labels);
+        assert_eq!(
+            (s.precision, s.recall, s.adjusted_rand_index),
+            (1.0, 1.0, 1.0)
+        );
+    }
+
+    #[test]
+    fn adjusted_rand_index_matches_a_worked_example() {
+        // sklearn.metrics.adjusted_rand_score([0,0,1,1], [0,0,1,2]) = 0.5714...
+        let labels = [(0, 0), (0, 0), (1, 1), (1, 2)];
+        let s = partition_agreement(&labels);
+        assert!((s.adjusted_rand_index - 4.0 / 7.0).abs() < 1e-12);
+        assert_eq!((s.precision, s.recall), (0.5, 1.0));
+    }
+
+    #[test]
+    fn one_merged_cluster_loses_precision_not_recall() {
+        let labels = [(0, "x"), (0, "x"), (0, "y"), (0, "y")];
+        let s = partition_agreement(&labels);
+        assert_eq!(s.recall, 1.0);
+        assert!((s.precision - 2.0 / 6.0).abs() < 1e-12);
+        assert!(s.adjusted_rand_index <= 0.0);
+    }
+}

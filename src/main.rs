@@ -191,6 +191,9 @@ fn run_eval(args: EvalArgs) -> storydup::Result<()> {
     let result = scan(documents, &options)?;
     eprint!("{}", report::summary(&result, &[]));
     print!("{}", storydup::eval::score_pairs(&result, &pairs));
+    if let Some(gold) = storydup::eval::read_gold_clusters(&args.dir)? {
+        print!("{}", storydup::eval::score_partition(&result, &gold));
+    }
     if let Some(path) = &args.pairs_out {
         let (signed, _) = storydup::scan::sign_all(texts, &options, &mut |_| {});
         storydup::eval::write_labelled_evidence(&result, &signed, &pairs, &options.verify, path)?;
