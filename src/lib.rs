@@ -19,6 +19,7 @@
 pub mod cluster;
 pub mod error;
 pub mod eval;
+pub mod explain;
 pub mod hash;
 pub mod index;
 pub mod input;

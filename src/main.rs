@@ -31,6 +31,36 @@ enum Command {
     /// Scan a labelled set (devsets format) and print precision, recall and F1.
     #[command(after_help = "Example:\n  storydup eval ../shared/devsets/clough_stevenson")]
     Eval(EvalArgs),
+    /// Show why two documents are or are not the same story: scores, aligned
+    /// sentences, shared rare terms and the verdict.
+    #[command(
+        after_help = "Examples:\n  storydup explain data/seeds/000_6d5f35eb97f0d708.txt data/seeds/001_a6a27bf682eca62c.txt\n  storydup explain politics/081 politics/141 --in ../shared/devsets/bbc_news_dev/docs.jsonl"
+    )]
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// A file, or with --in an id.
+    a: String,
+    /// A file, or with --in an id.
+    b: String,
+
+    /// Look A and B up as ids in these inputs; term rarity then comes from
+    /// the whole input, exactly as in a scan of it.
+    #[arg(long = "in", value_name = "INPUT")]
+    inputs: Vec<String>,
+
+    /// JSONL key or CSV column holding the document id (with --in).
+    #[arg(long, default_value = "id")]
+    id_field: String,
+
+    /// JSONL key or CSV column holding the document text (with --in).
+    #[arg(long, default_value = "text")]
+    text_field: String,
+
+    #[command(flatten)]
+    tuning: Tuning,
 }
 
 #[derive(Args)]
@@ -141,6 +171,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Eval(args) => run_eval(args),
+        Command::Explain(args) => run_explain(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -180,6 +211,46 @@ impl Tuning {
         options.validate()?;
         Ok(options)
     }
+}
+
+fn run_explain(args: ExplainArgs) -> storydup::Result<()> {
+    let options = args.tuning.options(false)?;
+    let (ids, texts, a, b) = if args.inputs.is_empty() {
+        let read = |path: &str| -> storydup::Result<String> {
+            let mut text = String::new();
+            std::io::Read::read_to_string(
+                &mut storydup::input::open(std::path::Path::new(path))?,
+                &mut text,
+            )
+            .map_err(|e| Error::file(path, format!("cannot read as UTF-8 text: {e}")))?;
+            Ok(text)
+        };
+        let texts = vec![read(&args.a)?, read(&args.b)?];
+        (vec![args.a.clone(), args.b.clone()], texts, 0, 1)
+    } else {
+        let input_options = InputOptions {
+            format: None,
+            id_field: args.id_field.clone(),
+            text_field: args.text_field.clone(),
+        };
+        let (documents, _) = read_all(&args.inputs, &input_options)?;
+        let (ids, texts): (Vec<String>, Vec<String>) =
+            documents.into_iter().map(|d| (d.id, d.text)).unzip();
+        let index = storydup::explain::index_of(&ids);
+        let find = |id: &str| {
+            index.get(id).copied().ok_or_else(|| {
+                Error::Usage(format!(
+                    "no document with id {id:?} in {}",
+                    args.inputs.join(" ")
+                ))
+            })
+        };
+        let (a, b) = (find(&args.a)?, find(&args.b)?);
+        (ids, texts, a, b)
+    };
+    let explanation = storydup::explain::explain((&ids[a], &ids[b]), texts, a, b, &options);
+    print!("{explanation}");
+    Ok(())
 }
 
 fn run_eval(args: EvalArgs) -> storydup::Result<()> {

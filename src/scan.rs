@@ -161,8 +161,8 @@ fn segment(text: &str) -> Segmented {
 /// The evidence-bearing content of a document: everything but boilerplate.
 struct Tokenized {
     shingles: Vec<u64>,
-    /// Distinct terms per sentence.
-    sentence_terms: Vec<Vec<u64>>,
+    /// Distinct terms per sentence, with the sentence's position.
+    sentence_terms: Vec<(u32, Vec<u64>)>,
     /// Term counts over the whole document, sorted by term.
     term_counts: Vec<(u64, u32)>,
     /// Distinct terms of salient words (names, numbers), sorted.
@@ -171,32 +171,33 @@ struct Tokenized {
 
 fn content(doc: Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> Tokenized {
     let tokens = &doc.tokens.tokens;
-    let kept: Vec<&std::ops::Range<u32>> = doc
+    let kept: Vec<(u32, &std::ops::Range<u32>)> = doc
         .tokens
         .sentences
         .iter()
         .zip(&doc.sentence_hashes)
-        .filter(|(_, h)| !boilerplate.contains(h))
-        .map(|(r, _)| r)
+        .enumerate()
+        .filter(|(_, (_, h))| !boilerplate.contains(h))
+        .map(|(i, (r, _))| (i as u32, r))
         .collect();
     let kept_tokens = || {
         kept.iter()
-            .flat_map(|r| &tokens[r.start as usize..r.end as usize])
+            .flat_map(|(_, r)| &tokens[r.start as usize..r.end as usize])
     };
     let words: Vec<u64> = kept_tokens().map(|t| t.word).collect();
     let shingles = sketch::shingles(&words, shingle_size);
-    let sentence_terms: Vec<Vec<u64>> = kept
+    let sentence_terms: Vec<(u32, Vec<u64>)> = kept
         .iter()
-        .map(|range| {
+        .map(|(position, range)| {
             let mut terms: Vec<u64> = tokens[range.start as usize..range.end as usize]
                 .iter()
                 .filter_map(|t| t.term)
                 .collect();
             terms.sort_unstable();
             terms.dedup();
-            terms
+            (*position, terms)
         })
-        .filter(|terms| !terms.is_empty())
+        .filter(|(_, terms)| !terms.is_empty())
         .collect();
     let mut all_terms: Vec<u64> = kept_tokens().filter_map(|t| t.term).collect();
     all_terms.sort_unstable();
@@ -415,7 +416,9 @@ fn sign(
     let sentences = doc
         .sentence_terms
         .iter()
-        .map(|terms| Sentence::new(terms.iter().map(|t| (*t, weight(t))).collect()))
+        .map(|(position, terms)| {
+            Sentence::new(terms.iter().map(|t| (*t, weight(t))).collect()).at(*position)
+        })
         .collect();
     let simhash = sketch::weighted_simhash(
         doc.term_counts

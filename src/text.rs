@@ -141,6 +141,21 @@ fn token(folded: &str, original: &str, name_like: bool) -> Token {
     }
 }
 
+/// Each term hash of a document with the first word that produced it, to
+/// show terms to a reader.
+pub fn term_words(text: &str) -> std::collections::HashMap<u64, String> {
+    let mut out = std::collections::HashMap::new();
+    let mut folded = String::new();
+    for word in nfkc(text).unicode_words() {
+        fold_into(word, &mut folded);
+        if !is_stop_word(&folded) {
+            out.entry(hash_term(term_of(&folded)))
+                .or_insert_with(|| folded.clone());
+        }
+    }
+    out
+}
+
 /// A word's term: numbers whole, other words cut to [`TERM_PREFIX_CHARS`].
 pub fn term_of(word: &str) -> &str {
     if word.chars().any(|c| c.is_numeric()) {

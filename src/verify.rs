@@ -20,6 +20,9 @@ use crate::sketch::hamming;
 pub struct Sentence {
     pub terms: Vec<(u64, f32)>,
     pub weight: f32,
+    /// Index of the sentence in the document (as `text::sentence_texts`
+    /// lists them), for showing it to a reader.
+    pub position: u32,
 }
 
 impl Sentence {
@@ -27,7 +30,16 @@ impl Sentence {
         terms.sort_unstable_by_key(|t| t.0);
         terms.dedup_by_key(|t| t.0);
         let weight = terms.iter().map(|t| t.1).sum();
-        Sentence { terms, weight }
+        Sentence {
+            terms,
+            weight,
+            position: 0,
+        }
+    }
+
+    pub fn at(mut self, position: u32) -> Self {
+        self.position = position;
+        self
     }
 }
 
