@@ -56,11 +56,12 @@ pub struct ChainGuard<F: Fn(u32, u32) -> bool> {
 }
 
 /// Joins documents along `edges`, strongest first, as agglomerative
-/// clustering with a support test: a merge of two groups, where either has
-/// more than one member, happens only if at least `min_support` of the pairs
-/// between the first `sample` members of each (in the order they joined: the
-/// best-connected first) support it. A chain A-B-C where A and C have nothing
-/// in common stays two clusters. Returns the accepted edges.
+/// clustering with a support test. A single document joins a group on its
+/// own verified edge; two groups of several documents merge only if at least
+/// `min_support` of the pairs between the first `sample` members of each (in
+/// the order they joined: the best connected first) support it. So a
+/// template-like document may join one story, but cannot bridge that story to
+/// another one. Returns the accepted edges.
 pub fn guarded_edges<F: Fn(u32, u32) -> bool>(
     n: usize,
     edges: &[(u32, u32)],
@@ -76,7 +77,7 @@ pub fn guarded_edges<F: Fn(u32, u32) -> bool>(
             continue;
         }
         let (ga, gb) = (&members[ra as usize], &members[rb as usize]);
-        if ga.len() > 1 || gb.len() > 1 {
+        if ga.len() > 1 && gb.len() > 1 {
             let (sa, sb) = (
                 &ga[..ga.len().min(guard.sample)],
                 &gb[..gb.len().min(guard.sample)],
