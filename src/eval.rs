@@ -69,6 +69,9 @@ pub struct PairScores {
     pub true_positives: usize,
     pub false_positives: usize,
     pub false_negatives: usize,
+    /// Positive pairs, and those the candidate stage nominated.
+    pub positives: usize,
+    pub positive_candidates: usize,
     /// Per kind: (pairs put in one cluster, pairs of that kind).
     pub by_kind: BTreeMap<String, (usize, usize)>,
 }
@@ -120,6 +123,12 @@ pub fn cluster_of(scan: &Scan) -> HashMap<&str, usize> {
 pub fn score_pairs(scan: &Scan, pairs: &[LabelledPair]) -> PairScores {
     let clusters = cluster_of(scan);
     let mut scores = PairScores::default();
+    let index: HashMap<&str, u32> = scan
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i as u32))
+        .collect();
     for pair in pairs {
         let together = matches!(
             (clusters.get(pair.a.as_str()), clusters.get(pair.b.as_str())),
@@ -129,6 +138,14 @@ pub fn score_pairs(scan: &Scan, pairs: &[LabelledPair]) -> PairScores {
         entry.1 += 1;
         if together {
             entry.0 += 1;
+        }
+        if pair.positive {
+            scores.positives += 1;
+            if let (Some(&a), Some(&b)) = (index.get(pair.a.as_str()), index.get(pair.b.as_str())) {
+                if scan.candidates.binary_search(&(a.min(b), a.max(b))).is_ok() {
+                    scores.positive_candidates += 1;
+                }
+            }
         }
         match (together, pair.positive) {
             (true, true) => scores.true_positives += 1,
@@ -151,6 +168,13 @@ impl std::fmt::Display for PairScores {
             self.true_positives,
             self.false_positives,
             self.false_negatives
+        )?;
+        writeln!(
+            f,
+            "  candidate recall {:.4} ({} of {} positive pairs nominated)",
+            ratio(self.positive_candidates, self.positives),
+            self.positive_candidates,
+            self.positives
         )?;
         for (kind, (hit, all)) in &self.by_kind {
             writeln!(

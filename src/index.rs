@@ -54,6 +54,38 @@ fn pairs_sharing_keys(entries: &mut [(u64, u32)]) -> Vec<Pair> {
     pairs
 }
 
+/// Candidate pairs from sentence anchors: `anchors[d]` holds document d's
+/// distinct anchor keys. Documents sharing at least `min_shared` anchors are
+/// paired; an anchor held by more than `max_bucket` documents is too common to
+/// say anything (a stock phrase of a whole topic) and is skipped.
+pub fn anchor_candidates(anchors: &[Vec<u64>], min_shared: usize, max_bucket: usize) -> Vec<Pair> {
+    let mut entries: Vec<(u64, u32)> = anchors
+        .iter()
+        .enumerate()
+        .flat_map(|(doc, ks)| ks.iter().map(move |&k| (k, doc as u32)))
+        .collect();
+    entries.sort_unstable();
+    let mut shared: Vec<Pair> = Vec::new();
+    for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
+        if bucket.len() < 2 || bucket.len() > max_bucket {
+            continue;
+        }
+        for (i, &(_, a)) in bucket.iter().enumerate() {
+            for &(_, b) in &bucket[i + 1..] {
+                if a != b {
+                    shared.push((a.min(b), a.max(b)));
+                }
+            }
+        }
+    }
+    shared.sort_unstable();
+    shared
+        .chunk_by(|x, y| x == y)
+        .filter(|run| run.len() >= min_shared)
+        .map(|run| run[0])
+        .collect()
+}
+
 /// SimHash block tables (Manku, Jain and Das Sarma, "Detecting near-duplicates
 /// for web crawling", WWW 2007): the 64 bits are cut into `blocks` blocks;
 /// two hashes within Hamming distance `max_distance` agree exactly on at least
@@ -154,6 +186,18 @@ mod tests {
     fn lsh_pairs_documents_sharing_any_key() {
         let keys = vec![vec![1, 2], vec![3, 2], vec![4, 5], vec![4, 1]];
         assert_eq!(lsh_candidates(&keys), vec![(0, 1), (0, 3), (2, 3)]);
+    }
+
+    #[test]
+    fn anchors_pair_documents_sharing_enough_of_them() {
+        let anchors = vec![vec![1, 2, 3], vec![2, 3, 9], vec![3, 4], vec![7], vec![7]];
+        assert_eq!(anchor_candidates(&anchors, 2, 10), vec![(0, 1)]);
+        assert_eq!(
+            anchor_candidates(&anchors, 1, 10),
+            vec![(0, 1), (0, 2), (1, 2), (3, 4)]
+        );
+        // Anchor 3 is in three documents: too common with a bucket limit of 2.
+        assert_eq!(anchor_candidates(&anchors, 1, 2), vec![(0, 1), (3, 4)]);
     }
 
     #[test]

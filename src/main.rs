@@ -161,6 +161,14 @@ struct Tuning {
     #[arg(long, default_value_t = ScanOptions::default().chain_score_ratio)]
     chain_score_ratio: f64,
 
+    /// Sentence anchors (a sentence's two rarest terms) two documents must share to become candidates.
+    #[arg(long, default_value_t = ScanOptions::default().min_shared_anchors)]
+    min_shared_anchors: usize,
+
+    /// Anchors found in more documents than this are too common to nominate pairs.
+    #[arg(long, default_value_t = ScanOptions::default().max_anchor_docs)]
+    max_anchor_docs: usize,
+
     /// Blocks the 64 SimHash bits are cut into for the block tables.
     #[arg(long, default_value_t = ScanOptions::default().simhash_blocks)]
     simhash_blocks: u32,
@@ -197,6 +205,8 @@ impl Tuning {
                 .map(|(bands, rows)| Banding { bands, rows }),
             simhash_distance: self.simhash_distance,
             simhash_blocks: self.simhash_blocks,
+            min_shared_anchors: self.min_shared_anchors,
+            max_anchor_docs: self.max_anchor_docs,
             verify: VerifyOptions {
                 threshold: self.threshold,
                 sentence_threshold: self.sentence_threshold,

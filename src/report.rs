@@ -147,13 +147,14 @@ pub fn summary(scan: &Scan, reports: &[PathBuf]) -> String {
     out.push_str(&format!("storydup: {} documents\n", s.documents));
     if let Some(b) = s.banding {
         out.push_str(&format!(
-            "  candidates: {} pairs ({:.2} per document): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables\n",
+            "  candidates: {} pairs ({:.2} per document): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables, {} from sentence anchors\n",
             s.candidates,
             candidates_per_document(s),
             s.lsh_candidates,
             b.bands,
             b.rows,
-            s.simhash_candidates
+            s.simhash_candidates,
+            s.anchor_candidates
         ));
     }
     out.push_str(&format!("  verified pairs: {}\n", s.verified));

@@ -31,6 +31,10 @@ pub struct ScanOptions {
     /// SimHash block tables: pairs within this Hamming distance are candidates.
     pub simhash_distance: u32,
     pub simhash_blocks: u32,
+    /// Sentence anchors two documents must share to become candidates.
+    pub min_shared_anchors: usize,
+    /// Anchors held by more documents than this are too common to use.
+    pub max_anchor_docs: usize,
     pub verify: VerifyOptions,
     pub keep_singletons: bool,
     /// A sentence in at least this many documents is boilerplate...
@@ -54,6 +58,8 @@ impl Default for ScanOptions {
             banding: None,
             simhash_distance: 3,
             simhash_blocks: 6,
+            min_shared_anchors: 1,
+            max_anchor_docs: 50,
             verify: VerifyOptions::default(),
             keep_singletons: false,
             boilerplate_min_docs: 20,
@@ -114,6 +120,7 @@ pub struct ScanStats {
     pub banding: Option<Banding>,
     pub lsh_candidates: usize,
     pub simhash_candidates: usize,
+    pub anchor_candidates: usize,
     pub candidates: usize,
     pub verified: usize,
     /// Distinct sentences recognised as boilerplate.
@@ -125,6 +132,8 @@ pub struct ScanStats {
 #[derive(Clone, Debug)]
 pub struct Scan {
     pub ids: Vec<String>,
+    /// Candidate pairs (document indices, smaller first), sorted.
+    pub candidates: Vec<(u32, u32)>,
     /// Verified pairs, sorted by (id of a, id of b).
     pub pairs: Vec<ScoredPair>,
     /// Clusters as document indices, members sorted by id, clusters by their
@@ -268,10 +277,35 @@ fn merge_counts(mut into: HashMap<u64, u32>, from: HashMap<u64, u32>) -> HashMap
     into
 }
 
+/// Each pair of a sentence's this many rarest terms is an anchor.
+pub const ANCHOR_TERMS: usize = 2;
+
 /// Signed document: what the index and the verifier need.
 pub struct Signed {
     pub features: Features,
     pub band_keys: Vec<u64>,
+    /// Sentence anchors: for each sentence, its two rarest terms as one key.
+    /// A paraphrased sentence keeps its rare words (names, figures, uncommon
+    /// nouns), so rewrites share anchors even when few shingles survive.
+    pub anchors: Vec<u64>,
+}
+
+fn sentence_anchors(sentences: &[Sentence], rarest: usize) -> Vec<u64> {
+    let mut anchors = Vec::new();
+    for sentence in sentences.iter().filter(|s| s.terms.len() >= 2) {
+        let mut terms: Vec<&(u64, f32)> = sentence.terms.iter().collect();
+        terms.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        let top = &terms[..terms.len().min(rarest)];
+        for (i, x) in top.iter().enumerate() {
+            for y in &top[i + 1..] {
+                let (lo, hi) = (x.0.min(y.0), x.0.max(y.0));
+                anchors.push(crate::hash::mix64(lo ^ hi.rotate_left(29)));
+            }
+        }
+    }
+    anchors.sort_unstable();
+    anchors.dedup();
+    anchors
 }
 
 /// Runs the whole pipeline on documents already read.
@@ -297,8 +331,15 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
     let tables =
         BlockTables::new(options.simhash_distance, options.simhash_blocks).map_err(Error::Usage)?;
     let near = tables.candidates(&simhashes);
-    let (lsh_count, near_count) = (lsh.len(), near.len());
-    let candidates = index::merge(vec![lsh, near]);
+    let anchors: Vec<Vec<u64>> = signed.iter().map(|s| s.anchors.clone()).collect();
+    let anchored = index::anchor_candidates(
+        &anchors,
+        options.min_shared_anchors,
+        options.max_anchor_docs,
+    );
+    drop(anchors);
+    let (lsh_count, near_count, anchor_count) = (lsh.len(), near.len(), anchored.len());
+    let candidates = index::merge(vec![lsh, near, anchored]);
     lap("index", &mut stages);
 
     let verified: Vec<ScoredPair> = candidates
@@ -363,12 +404,14 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
         banding: Some(banding),
         lsh_candidates: lsh_count,
         simhash_candidates: near_count,
+        anchor_candidates: anchor_count,
         candidates: candidates.len(),
         verified: pairs.len(),
         boilerplate,
         stages,
     };
     Ok(Scan {
+        candidates,
         ids,
         pairs,
         clusters,
@@ -413,7 +456,7 @@ fn sign(
     banding: Banding,
 ) -> Signed {
     let weight = |term: &u64| sketch::idf(n, df.get(term).copied().unwrap_or(0) as u64) as f32;
-    let sentences = doc
+    let sentences: Vec<Sentence> = doc
         .sentence_terms
         .iter()
         .map(|(position, terms)| {
@@ -428,6 +471,7 @@ fn sign(
     let signature = sketch::minhash(doc.term_counts.iter().map(|(t, _)| *t), num_perm);
     Signed {
         band_keys: banding.keys(&signature),
+        anchors: sentence_anchors(&sentences, ANCHOR_TERMS),
         features: Features {
             shingles: doc.shingles,
             sentences,

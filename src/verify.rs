@@ -67,7 +67,7 @@ pub struct VerifyOptions {
 impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
-            sentence_threshold: 0.35,
+            sentence_threshold: 0.4,
             threshold: 0.5,
         }
     }
