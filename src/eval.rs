@@ -141,10 +141,10 @@ pub fn score_pairs(scan: &Scan, pairs: &[LabelledPair]) -> PairScores {
         }
         if pair.positive {
             scores.positives += 1;
-            if let (Some(&a), Some(&b)) = (index.get(pair.a.as_str()), index.get(pair.b.as_str())) {
-                if scan.candidates.binary_search(&(a.min(b), a.max(b))).is_ok() {
-                    scores.positive_candidates += 1;
-                }
+            if let (Some(&a), Some(&b)) = (index.get(pair.a.as_str()), index.get(pair.b.as_str()))
+                && scan.candidates.binary_search(&(a.min(b), a.max(b))).is_ok()
+            {
+                scores.positive_candidates += 1;
             }
         }
         match (together, pair.positive) {
