@@ -182,7 +182,55 @@ pub fn sentence_similarity(a: &Sentence, b: &Sentence) -> f64 {
 }
 
 /// For each sentence of `a`, its best match in `b`: (index in b, similarity).
+/// Ties go to the earliest sentence of `b`, for stable output.
+///
+/// Works through an inverted index of `b`'s terms, so the cost follows the
+/// shared terms rather than every pair of sentences; the sums are added in
+/// the same order as [`sentence_similarity`] adds them, so the results are
+/// identical to comparing every pair.
 pub fn best_matches(a: &[Sentence], b: &[Sentence]) -> Vec<Option<(usize, f64)>> {
+    let mut postings: Vec<(u64, u32)> = b
+        .iter()
+        .enumerate()
+        .flat_map(|(j, s)| s.terms.iter().map(move |t| (t.0, j as u32)))
+        .collect();
+    postings.sort_unstable();
+    let mut shared = vec![0f32; b.len()];
+    let mut touched: Vec<u32> = Vec::new();
+    a.iter()
+        .map(|sa| {
+            for &(term, weight) in &sa.terms {
+                let start = postings.partition_point(|p| p.0 < term);
+                for &(_, j) in postings[start..].iter().take_while(|p| p.0 == term) {
+                    if shared[j as usize] == 0.0 {
+                        touched.push(j);
+                    }
+                    shared[j as usize] += weight;
+                }
+            }
+            touched.sort_unstable();
+            touched.dedup();
+            let mut best: Option<(usize, f64)> = None;
+            for &j in &touched {
+                let total = sa.weight + b[j as usize].weight;
+                let s = if total <= 0.0 {
+                    0.0
+                } else {
+                    (2.0 * shared[j as usize] / total).min(1.0) as f64
+                };
+                if s > 0.0 && best.is_none_or(|(_, bs)| s > bs) {
+                    best = Some((j as usize, s));
+                }
+                shared[j as usize] = 0.0;
+            }
+            touched.clear();
+            best
+        })
+        .collect()
+}
+
+/// [`best_matches`] by comparing every pair of sentences (for tests).
+pub fn best_matches_exhaustive(a: &[Sentence], b: &[Sentence]) -> Vec<Option<(usize, f64)>> {
     a.iter()
         .map(|sa| {
             b.iter()
@@ -301,6 +349,27 @@ mod tests {
             sentences: sentences.iter().map(|s| sentence(s)).collect(),
             simhash: 0,
             ..Features::default()
+        }
+    }
+
+    #[test]
+    fn indexed_alignment_equals_exhaustive_comparison() {
+        let mut rng = crate::hash::SplitMix64::new(4);
+        let mut doc = |n: usize| -> Vec<Sentence> {
+            (0..n)
+                .map(|_| {
+                    let k = 1 + rng.below(12) as usize;
+                    Sentence::new(
+                        (0..k)
+                            .map(|_| (rng.below(60), 0.1 + rng.unit() as f32 * 3.0))
+                            .collect(),
+                    )
+                })
+                .collect()
+        };
+        for _ in 0..50 {
+            let (a, b) = (doc(25), doc(30));
+            assert_eq!(best_matches(&a, &b), best_matches_exhaustive(&a, &b));
         }
     }
 
