@@ -14,24 +14,31 @@ pub type Pair = (u32, u32);
 /// instead, which keeps the work linear and still puts them in one cluster.
 pub const MAX_BUCKET_FOR_ALL_PAIRS: usize = 64;
 
-/// Candidate pairs from band keys: `keys[d]` holds document d's band keys.
-pub fn lsh_candidates(keys: &[Vec<u64>]) -> Vec<Pair> {
-    let mut entries: Vec<(u64, u32)> = keys
-        .iter()
-        .enumerate()
-        .flat_map(|(doc, ks)| ks.iter().map(move |&k| (k, doc as u32)))
-        .collect();
-    pairs_sharing_keys(&mut entries)
+/// What to do with a bucket of more documents than pairing them all allows.
+#[derive(Clone, Copy, Debug)]
+enum LargeBucket {
+    /// Join every member to the first: they stay one cluster, in linear work.
+    Star,
+    /// Ignore it: a key that common says nothing.
+    Skip,
 }
 
-fn pairs_sharing_keys(entries: &mut [(u64, u32)]) -> Vec<Pair> {
+/// Pairs of documents sharing at least `min_shared` keys. `entries` holds
+/// (key, document) with each key listed once per document.
+fn pairs_sharing(
+    entries: &mut [(u64, u32)],
+    min_shared: usize,
+    max_bucket: usize,
+    large: LargeBucket,
+) -> Vec<Pair> {
+    let min_shared = min_shared.max(1);
     entries.sort_unstable();
     let mut pairs = Vec::new();
     for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
         if bucket.len() < 2 {
             continue;
         }
-        if bucket.len() <= MAX_BUCKET_FOR_ALL_PAIRS {
+        if bucket.len() <= max_bucket {
             for (i, &(_, a)) in bucket.iter().enumerate() {
                 for &(_, b) in &bucket[i + 1..] {
                     if a != b {
@@ -39,19 +46,44 @@ fn pairs_sharing_keys(entries: &mut [(u64, u32)]) -> Vec<Pair> {
                     }
                 }
             }
-        } else {
+        } else if let LargeBucket::Star = large {
             let first = bucket[0].1;
-            pairs.extend(
-                bucket[1..]
-                    .iter()
-                    .filter(|e| e.1 != first)
-                    .map(|&(_, b)| (first, b)),
-            );
+            // A star edge stands for the whole bucket: it counts as enough.
+            for &(_, b) in bucket[1..].iter().filter(|e| e.1 != first) {
+                pairs.extend(std::iter::repeat_n(
+                    (first.min(b), first.max(b)),
+                    min_shared,
+                ));
+            }
         }
     }
     pairs.sort_unstable();
-    pairs.dedup();
     pairs
+        .chunk_by(|x, y| x == y)
+        .filter(|run| run.len() >= min_shared)
+        .map(|run| run[0])
+        .collect()
+}
+
+fn entries(keys: &[Vec<u64>]) -> Vec<(u64, u32)> {
+    keys.iter()
+        .enumerate()
+        .flat_map(|(doc, ks)| ks.iter().map(move |&k| (k, doc as u32)))
+        .collect()
+}
+
+/// Candidate pairs from band keys: `keys[d]` holds document d's band keys;
+/// two documents are candidates when they share `min_shared_bands` bands.
+/// Asking for two bands instead of one keeps pairs of high similarity (which
+/// share many bands) and drops most chance collisions on a topic's common
+/// vocabulary.
+pub fn lsh_candidates(keys: &[Vec<u64>], min_shared_bands: usize) -> Vec<Pair> {
+    pairs_sharing(
+        &mut entries(keys),
+        min_shared_bands,
+        MAX_BUCKET_FOR_ALL_PAIRS,
+        LargeBucket::Star,
+    )
 }
 
 /// Candidate pairs from sentence anchors: `anchors[d]` holds document d's
@@ -59,31 +91,12 @@ fn pairs_sharing_keys(entries: &mut [(u64, u32)]) -> Vec<Pair> {
 /// paired; an anchor held by more than `max_bucket` documents is too common to
 /// say anything (a stock phrase of a whole topic) and is skipped.
 pub fn anchor_candidates(anchors: &[Vec<u64>], min_shared: usize, max_bucket: usize) -> Vec<Pair> {
-    let mut entries: Vec<(u64, u32)> = anchors
-        .iter()
-        .enumerate()
-        .flat_map(|(doc, ks)| ks.iter().map(move |&k| (k, doc as u32)))
-        .collect();
-    entries.sort_unstable();
-    let mut shared: Vec<Pair> = Vec::new();
-    for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
-        if bucket.len() < 2 || bucket.len() > max_bucket {
-            continue;
-        }
-        for (i, &(_, a)) in bucket.iter().enumerate() {
-            for &(_, b) in &bucket[i + 1..] {
-                if a != b {
-                    shared.push((a.min(b), a.max(b)));
-                }
-            }
-        }
-    }
-    shared.sort_unstable();
-    shared
-        .chunk_by(|x, y| x == y)
-        .filter(|run| run.len() >= min_shared)
-        .map(|run| run[0])
-        .collect()
+    pairs_sharing(
+        &mut entries(anchors),
+        min_shared,
+        max_bucket,
+        LargeBucket::Skip,
+    )
 }
 
 /// SimHash block tables (Manku, Jain and Das Sarma, "Detecting near-duplicates
@@ -141,7 +154,12 @@ impl BlockTables {
                 .enumerate()
                 .map(|(doc, &h)| (crate::hash::mix64((h & mask) ^ table as u64), doc as u32))
                 .collect();
-            pairs.extend(pairs_sharing_keys(&mut entries));
+            pairs.extend(pairs_sharing(
+                &mut entries,
+                1,
+                MAX_BUCKET_FOR_ALL_PAIRS,
+                LargeBucket::Star,
+            ));
         }
         pairs
             .retain(|&(a, b)| hamming(hashes[a as usize], hashes[b as usize]) <= self.max_distance);
@@ -185,7 +203,10 @@ mod tests {
     #[test]
     fn lsh_pairs_documents_sharing_any_key() {
         let keys = vec![vec![1, 2], vec![3, 2], vec![4, 5], vec![4, 1]];
-        assert_eq!(lsh_candidates(&keys), vec![(0, 1), (0, 3), (2, 3)]);
+        assert_eq!(lsh_candidates(&keys, 1), vec![(0, 1), (0, 3), (2, 3)]);
+        assert!(lsh_candidates(&keys, 2).is_empty());
+        let keys = vec![vec![1, 2, 3], vec![1, 2, 4], vec![1, 5, 6]];
+        assert_eq!(lsh_candidates(&keys, 2), vec![(0, 1)]);
     }
 
     #[test]
@@ -204,7 +225,7 @@ mod tests {
     fn huge_buckets_become_stars() {
         let n = MAX_BUCKET_FOR_ALL_PAIRS as u32 * 3;
         let keys: Vec<Vec<u64>> = (0..n).map(|_| vec![7]).collect();
-        let pairs = lsh_candidates(&keys);
+        let pairs = lsh_candidates(&keys, 2);
         assert_eq!(pairs.len(), n as usize - 1);
         assert!(pairs.iter().all(|&(a, _)| a == 0));
     }

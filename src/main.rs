@@ -129,6 +129,10 @@ struct Tuning {
     #[arg(long, default_value_t = ScanOptions::default().lsh_threshold)]
     lsh_threshold: f64,
 
+    /// LSH bands two documents must share to become candidates.
+    #[arg(long, default_value_t = ScanOptions::default().min_shared_bands)]
+    min_shared_bands: usize,
+
     /// LSH bands (with --rows), overriding --lsh-threshold.
     #[arg(long, requires = "rows")]
     bands: Option<usize>,
@@ -203,6 +207,7 @@ impl Tuning {
                 .bands
                 .zip(self.rows)
                 .map(|(bands, rows)| Banding { bands, rows }),
+            min_shared_bands: self.min_shared_bands,
             simhash_distance: self.simhash_distance,
             simhash_blocks: self.simhash_blocks,
             min_shared_anchors: self.min_shared_anchors,

@@ -28,6 +28,8 @@ pub struct ScanOptions {
     pub lsh_threshold: f64,
     /// Explicit bands and rows (both or neither), overriding the threshold.
     pub banding: Option<Banding>,
+    /// LSH bands two documents must share to become candidates.
+    pub min_shared_bands: usize,
     /// SimHash block tables: pairs within this Hamming distance are candidates.
     pub simhash_distance: u32,
     pub simhash_blocks: u32,
@@ -54,8 +56,9 @@ impl Default for ScanOptions {
         ScanOptions {
             shingle_size: 3,
             num_perm: 128,
-            lsh_threshold: 0.3,
+            lsh_threshold: 0.2,
             banding: None,
+            min_shared_bands: 2,
             simhash_distance: 3,
             simhash_blocks: 6,
             min_shared_anchors: 1,
@@ -325,7 +328,7 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
     let (signed, boilerplate) = sign_all(texts, options, &mut |name| lap(name, &mut stages));
 
     let keys: Vec<Vec<u64>> = signed.iter().map(|s| s.band_keys.clone()).collect();
-    let lsh = index::lsh_candidates(&keys);
+    let lsh = index::lsh_candidates(&keys, options.min_shared_bands);
     drop(keys);
     let simhashes: Vec<u64> = signed.iter().map(|s| s.features.simhash).collect();
     let tables =
