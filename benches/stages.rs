@@ -99,7 +99,7 @@ fn stages(c: &mut Criterion) {
     c.bench_function("lsh band keys + candidates (5 docs)", |b| {
         b.iter(|| {
             let keys: Vec<Vec<u64>> = signatures.iter().map(|s| banding.keys(s)).collect();
-            index::lsh_candidates(&keys).len()
+            index::lsh_candidates(&keys, 1).len()
         })
     });
     let tables = BlockTables::new(3, 6).unwrap();

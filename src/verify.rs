@@ -391,6 +391,21 @@ mod tests {
     }
 
     #[test]
+    fn split_and_merged_sentences_still_align() {
+        // B splits A's first sentence in two and merges its last two: each
+        // part still carries enough of the other's weight to align.
+        let a = features(&[&[1, 2, 3, 4, 5, 6, 7, 8], &[9, 10, 11], &[12, 13, 14]]);
+        let b = features(&[
+            &[1, 2, 3, 4, 20],
+            &[5, 6, 7, 8, 21],
+            &[9, 10, 11, 12, 13, 14],
+        ]);
+        let e = evidence(&a, &b, &VerifyOptions::default());
+        assert_eq!((e.coverage_a, e.coverage_b), (1.0, 1.0));
+        assert!(e.score > 0.99, "{}", e.score);
+    }
+
+    #[test]
     fn unrelated_sentences_do_not_align() {
         let a = features(&[&[1, 2, 3], &[4, 5, 6]]);
         let b = features(&[&[11, 12, 13], &[14, 15, 6]]);
