@@ -19,6 +19,10 @@ use storydup::{Error, report};
     about = "Find near-duplicate and rewritten news stories in large text dumps"
 )]
 struct Cli {
+    /// Worker threads (0: one per core). Reports are identical for any count.
+    #[arg(long, global = true, default_value_t = 0)]
+    threads: usize,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -180,6 +184,14 @@ struct Tuning {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.threads > 0
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(cli.threads)
+            .build_global()
+    {
+        eprintln!("storydup: error: cannot start {} threads: {e}", cli.threads);
+        return ExitCode::from(1);
+    }
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Eval(args) => run_eval(args),
