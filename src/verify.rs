@@ -68,7 +68,7 @@ impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
             sentence_threshold: 0.4,
-            threshold: 0.5,
+            threshold: 0.55,
         }
     }
 }
@@ -278,7 +278,8 @@ pub const NOVEL_FACT_SCALE: f64 = 3.0;
 ///
 /// A logistic model fitted on the labelled pairs of `clough_stevenson` and
 /// `bbc_news_dev` (each set weighted equally; see README.md for the fit and
-/// its measured results). 0.5 is the natural threshold.
+/// its measured results). The default threshold, 0.55, is the one with the
+/// best mean F1 over those two sets.
 pub fn rewrite_score(coverage: f64, novel_facts: u32, containment: f64, lead: f64) -> f64 {
     let discount = (-(novel_facts as f64) / NOVEL_FACT_SCALE).exp();
     let z = 9.4 * coverage * discount + 6.7 * containment * discount + 4.5 * lead - 5.2;
