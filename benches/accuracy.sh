@@ -13,7 +13,11 @@ trap 'rm -rf "$work"' EXIT
 
 cargo build --release --quiet --bin storydup --example generate
 bin=target/release/storydup
-timed() { /usr/bin/time -f "  (%e s wall, %M KB peak resident memory)" "$@"; }
+# Runs a command, then prints its wall time and peak resident memory.
+timed() {
+    /usr/bin/time -o "$work/time" -f "  (%e s wall, %M KB peak resident memory)" "$@"
+    cat "$work/time"
+}
 
 echo "== seeds: storydup scan data/seeds"
 timed "$bin" scan data/seeds --out "$work/seeds" 2>/dev/null
