@@ -353,11 +353,11 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
             } else {
                 (y, x)
             };
-            let evidence = verify::evidence(
-                &signed[a as usize].features,
-                &signed[b as usize].features,
-                &options.verify,
-            );
+            let (fa, fb) = (&signed[a as usize].features, &signed[b as usize].features);
+            if !verify::could_reach(fa, fb, &options.verify, options.verify.threshold) {
+                return None;
+            }
+            let evidence = verify::evidence(fa, fb, &options.verify);
             (evidence.score >= options.verify.threshold).then_some(ScoredPair { a, b, evidence })
         })
         .collect();
@@ -384,13 +384,10 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
         sample: options.chain_sample,
         min_support: options.chain_support,
         supports: |x: u32, y: u32| {
-            verify::evidence(
-                &signed[x as usize].features,
-                &signed[y as usize].features,
-                &options.verify,
-            )
-            .score
-                >= options.verify.threshold * options.chain_score_ratio
+            let (fx, fy) = (&signed[x as usize].features, &signed[y as usize].features);
+            let min_score = options.verify.threshold * options.chain_score_ratio;
+            verify::could_reach(fx, fy, &options.verify, min_score)
+                && verify::evidence(fx, fy, &options.verify).score >= min_score
         },
     };
     let edges = cluster::guarded_edges(n, &edges, &guard);

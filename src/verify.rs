@@ -286,6 +286,71 @@ pub fn rewrite_score(coverage: f64, novel_facts: u32, containment: f64, lead: f6
     1.0 / (1.0 + (-z).exp())
 }
 
+/// Whether the pair could score `min_score` or more, decided from bounds that
+/// cost far less than aligning sentences; false means it certainly cannot.
+///
+/// The bounds: a sentence aligns only if the weight it shares with one
+/// sentence of the other document reaches half the sentence threshold times
+/// its own weight, so it must share at least that much with the other
+/// document as a whole. Coverage and lead coverage are bounded by the
+/// sentences passing that test; novel facts and containment are exact.
+pub fn could_reach(a: &Features, b: &Features, options: &VerifyOptions, min_score: f64) -> bool {
+    let (novel_a, novel_b) = (
+        novel_count(&a.facts, &b.facts),
+        novel_count(&b.facts, &a.facts),
+    );
+    let reach = |coverage: f64, novel: u32, containment: f64, lead: f64| {
+        rewrite_score(coverage, novel, containment, lead) >= min_score
+    };
+    // Everything else at its best: only the novel facts can rule it out.
+    if !reach(1.0, novel_a, 1.0, 1.0) && !reach(1.0, novel_b, 1.0, 1.0) {
+        return false;
+    }
+    let containment = overlap(&a.shingles, &b.shingles).1;
+    if !reach(1.0, novel_a, containment, 1.0) && !reach(1.0, novel_b, containment, 1.0) {
+        return false;
+    }
+    let (coverage_a, lead_a) = coverage_bound(a, b, options.sentence_threshold);
+    let (coverage_b, lead_b) = coverage_bound(b, a, options.sentence_threshold);
+    let lead = lead_a.min(lead_b);
+    reach(coverage_a, novel_a, containment, lead) || reach(coverage_b, novel_b, containment, lead)
+}
+
+/// Upper bounds on `x`'s coverage and lead coverage against `y` (see
+/// [`could_reach`]); inflated by a hair so float rounding never cuts a pair.
+fn coverage_bound(x: &Features, y: &Features, sentence_threshold: f64) -> (f64, f64) {
+    let in_y = |term: u64| y.terms.binary_search_by_key(&term, |t| t.0).is_ok();
+    let (mut total, mut possible, mut lead_total, mut lead_possible) = (0f64, 0f64, 0f64, 0f64);
+    for (i, sentence) in x.sentences.iter().enumerate() {
+        let weight = sentence.weight as f64;
+        let shared: f64 = sentence
+            .terms
+            .iter()
+            .filter(|t| in_y(t.0))
+            .map(|t| t.1 as f64)
+            .sum();
+        let may_align = shared * (1.0 + 1e-5) + 1e-6 >= 0.5 * sentence_threshold * weight;
+        total += weight;
+        if may_align {
+            possible += weight;
+        }
+        if i < LEAD_SENTENCES {
+            lead_total += weight;
+            if may_align {
+                lead_possible += weight;
+            }
+        }
+    }
+    let share = |part: f64, whole: f64| {
+        if whole > 0.0 {
+            (part / whole + 1e-9).min(1.0)
+        } else {
+            0.0
+        }
+    };
+    (share(possible, total), share(lead_possible, lead_total))
+}
+
 /// All the evidence for a pair and its score in [0, 1] (symmetric).
 pub fn evidence(a: &Features, b: &Features, options: &VerifyOptions) -> Evidence {
     let (jaccard, containment) = overlap(&a.shingles, &b.shingles);
@@ -372,6 +437,61 @@ mod tests {
             let (a, b) = (doc(25), doc(30));
             assert_eq!(best_matches(&a, &b), best_matches_exhaustive(&a, &b));
         }
+    }
+
+    #[test]
+    fn could_reach_never_rejects_a_pair_that_scores() {
+        let mut rng = crate::hash::SplitMix64::new(21);
+        let mut doc = |rng: &mut crate::hash::SplitMix64| -> Features {
+            let sentences: Vec<Sentence> = (0..1 + rng.below(12))
+                .map(|_| {
+                    let k = 1 + rng.below(8) as usize;
+                    Sentence::new(
+                        (0..k)
+                            .map(|_| (rng.below(40), 0.5 + rng.unit() as f32 * 3.0))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let mut terms: Vec<(u64, f32)> =
+                sentences.iter().flat_map(|s| s.terms.clone()).collect();
+            terms.sort_by_key(|t| t.0);
+            terms.dedup_by_key(|t| t.0);
+            let facts = terms.iter().filter(|t| t.0 % 7 == 0).copied().collect();
+            let mut shingles: Vec<u64> = (0..rng.below(30)).map(|_| rng.below(60)).collect();
+            shingles.sort_unstable();
+            shingles.dedup();
+            Features {
+                shingles,
+                sentences,
+                terms,
+                facts,
+                simhash: 0,
+            }
+        };
+        let options = VerifyOptions::default();
+        let (mut scoring, mut rejected) = (0, 0);
+        for _ in 0..3000 {
+            let (a, b) = (doc(&mut rng), doc(&mut rng));
+            let score = evidence(&a, &b, &options).score;
+            for min in [0.1, 0.275, 0.55, 0.9] {
+                let can = could_reach(&a, &b, &options, min);
+                assert!(
+                    can || score < min,
+                    "rejected a pair scoring {score} >= {min}"
+                );
+                if score >= min {
+                    scoring += 1;
+                } else if !can {
+                    rejected += 1;
+                }
+            }
+        }
+        // The test must see both outcomes to mean anything.
+        assert!(
+            scoring > 100 && rejected > 100,
+            "{scoring} scoring, {rejected} rejected"
+        );
     }
 
     #[test]
