@@ -442,7 +442,7 @@ mod tests {
     #[test]
     fn could_reach_never_rejects_a_pair_that_scores() {
         let mut rng = crate::hash::SplitMix64::new(21);
-        let mut doc = |rng: &mut crate::hash::SplitMix64| -> Features {
+        let doc = |rng: &mut crate::hash::SplitMix64| -> Features {
             let sentences: Vec<Sentence> = (0..1 + rng.below(12))
                 .map(|_| {
                     let k = 1 + rng.below(8) as usize;
