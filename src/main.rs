@@ -293,7 +293,7 @@ fn run_eval(args: EvalArgs) -> storydup::Result<()> {
         print!("{}", storydup::eval::score_partition(&result, &gold));
     }
     if let Some(path) = &args.pairs_out {
-        let (signed, _) = storydup::scan::sign_all(texts, &options, &mut |_| {});
+        let (signed, _) = storydup::scan::sign_all(texts, &options, options.banding(), &mut |_| {});
         storydup::eval::write_labelled_evidence(&result, &signed, &pairs, &options.verify, path)?;
     }
     Ok(())

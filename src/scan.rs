@@ -4,7 +4,7 @@
 //! (verifying) run in parallel with rayon; every parallel step collects in
 //! input order, so the result is the same for any number of threads.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -250,13 +250,13 @@ fn boilerplate_sentences(docs: &[Segmented], min_docs: usize) -> HashSet<u64> {
 
 /// In how many documents each key occurs (each document lists its keys once).
 fn count_in_documents(keys: impl ParallelIterator<Item = Vec<u64>>) -> HashMap<u64, u32> {
-    keys.fold(HashMap::new, |mut df: HashMap<u64, u32>, keys| {
+    keys.fold(HashMap::default, |mut df: HashMap<u64, u32>, keys| {
         for key in keys {
             *df.entry(key).or_default() += 1;
         }
         df
     })
-    .reduce(HashMap::new, |a, b| {
+    .reduce(HashMap::default, |a, b| {
         if a.len() < b.len() {
             merge_counts(b, a)
         } else {
@@ -325,7 +325,8 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
         documents.into_iter().map(|d| (d.id, d.text)).unzip();
     let n = ids.len();
     let banding = options.banding();
-    let (signed, boilerplate) = sign_all(texts, options, &mut |name| lap(name, &mut stages));
+    let (signed, boilerplate) =
+        sign_all(texts, options, banding, &mut |name| lap(name, &mut stages));
 
     let keys: Vec<Vec<u64>> = signed.iter().map(|s| s.band_keys.clone()).collect();
     let lsh = index::lsh_candidates(&keys, options.min_shared_bands);
@@ -425,6 +426,7 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
 pub fn sign_all(
     texts: Vec<String>,
     options: &ScanOptions,
+    banding: Banding,
     lap: &mut dyn FnMut(&'static str),
 ) -> (Vec<Signed>, usize) {
     let n = texts.len() as u64;
@@ -439,7 +441,6 @@ pub fn sign_all(
         .map(|doc| content(doc, &boilerplate, options.shingle_size))
         .collect();
     let df = document_frequencies(&tokenized);
-    let banding = options.banding();
     let signed = tokenized
         .into_par_iter()
         .map(|doc| sign(doc, &df, n, options.num_perm, banding))
@@ -516,12 +517,18 @@ mod tests {
             .map(|_| format!("{}{footer}", story(&mut rng, 6)))
             .collect();
         let options = ScanOptions::default();
-        let (signed, boilerplate) = sign_all(texts.clone(), &options, &mut |_| {});
+        let (signed, boilerplate) =
+            sign_all(texts.clone(), &options, options.banding(), &mut |_| {});
         assert_eq!(boilerplate, 3);
         assert!(signed.iter().all(|s| s.features.sentences.len() == 6));
 
         // Below the document count the same lines are ordinary sentences.
-        let (signed, boilerplate) = sign_all(texts[..10].to_vec(), &options, &mut |_| {});
+        let (signed, boilerplate) = sign_all(
+            texts[..10].to_vec(),
+            &options,
+            options.banding(),
+            &mut |_| {},
+        );
         assert_eq!(boilerplate, 0);
         assert!(signed.iter().all(|s| s.features.sentences.len() == 9));
     }

@@ -153,12 +153,11 @@ pub fn weighted_simhash(features: impl IntoIterator<Item = (u64, f64)>) -> u64 {
     let mut totals = [0f64; 64];
     for (feature, weight) in features {
         let h = mix64(feature ^ SIMHASH_SEED);
+        // Branch-free, so the loop vectorises: +weight for a set bit, -weight
+        // for a clear one.
         for (bit, total) in totals.iter_mut().enumerate() {
-            if h >> bit & 1 == 1 {
-                *total += weight;
-            } else {
-                *total -= weight;
-            }
+            let sign = ((h >> bit) & 1) as f64 * 2.0 - 1.0;
+            *total += sign * weight;
         }
     }
     totals

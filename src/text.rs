@@ -7,7 +7,7 @@
 //! every alphabetic language ("confirmed" and "confirms" share the term
 //! "confir"), so a paraphrase that changes a word's ending still matches.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
 
