@@ -56,3 +56,22 @@ fn bbc_news_dev_f1_and_follow_ups_kept_apart() {
         "{different:.4} of different pairs merged"
     );
 }
+
+#[test]
+fn sentence_fast_path_equals_uax29_on_every_devset_document() {
+    use unicode_segmentation::UnicodeSegmentation;
+    for name in ["clough_stevenson", "bbc_news_dev"] {
+        let docs = devset(name).join("docs.jsonl").display().to_string();
+        let (documents, _) = read_all(&[docs], &InputOptions::default()).unwrap();
+        for doc in &documents {
+            let text = storydup::text::nfkc(&doc.text);
+            let expected: Vec<&str> = text.split_sentence_bounds().collect();
+            assert_eq!(
+                storydup::text::sentence_bounds(&text),
+                expected,
+                "{}",
+                doc.id
+            );
+        }
+    }
+}
