@@ -456,7 +456,21 @@ fn sign(
     num_perm: usize,
     banding: Banding,
 ) -> Signed {
-    let weight = |term: &u64| sketch::idf(n, df.get(term).copied().unwrap_or(0) as u64) as f32;
+    // Each distinct term's IDF once; sentences and facts look it up here.
+    let terms: Vec<(u64, f32)> = doc
+        .term_counts
+        .iter()
+        .map(|&(t, _)| {
+            (
+                t,
+                sketch::idf(n, df.get(&t).copied().unwrap_or(0) as u64) as f32,
+            )
+        })
+        .collect();
+    let weight = |term: &u64| match terms.binary_search_by_key(term, |t| t.0) {
+        Ok(i) => terms[i].1,
+        Err(_) => sketch::idf(n, df.get(term).copied().unwrap_or(0) as u64) as f32,
+    };
     let sentences: Vec<Sentence> = doc
         .sentence_terms
         .iter()
@@ -476,12 +490,8 @@ fn sign(
         features: Features {
             shingles: doc.shingles,
             sentences,
-            terms: doc
-                .term_counts
-                .iter()
-                .map(|(t, _)| (*t, weight(t)))
-                .collect(),
             facts: doc.facts.iter().map(|t| (*t, weight(t))).collect(),
+            terms,
             simhash,
         },
     }
