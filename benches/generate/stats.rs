@@ -32,32 +32,9 @@ pub fn shingles(text: &[u8], out: &mut Vec<u64>) {
     out.dedup();
 }
 
-fn shared(a: &[u64], b: &[u64]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
-}
-
-/// (Jaccard, containment): shared shingles over all, and over the smaller set.
-pub fn overlap(a: &[u64], b: &[u64]) -> (f64, f64) {
-    let s = shared(a, b) as f64;
-    let union = (a.len() + b.len()) as f64 - s;
-    let smaller = a.len().min(b.len()) as f64;
-    (
-        if union > 0.0 { s / union } else { 0.0 },
-        if smaller > 0.0 { s / smaller } else { 0.0 },
-    )
-}
+/// (Jaccard, containment): shared shingles over all, and over the smaller
+/// set; storydup's own measure of exact overlap.
+pub use storydup::verify::overlap;
 
 pub fn median(v: &mut [f32]) -> f64 {
     if v.is_empty() {
