@@ -1,8 +1,11 @@
-//! Index stage: candidate pairs from LSH band keys and SimHash block tables.
+//! Index stage: candidate pairs from LSH band keys, sentence anchors and SimHash
+//! block tables.
 //!
 //! Both indexes work the same way: emit `(key, document)` entries, sort them,
 //! and pair up documents that share a key. Sorting instead of a hash map keeps
 //! the work and memory predictable and the output order deterministic.
+
+use rayon::slice::ParallelSliceMut;
 
 use crate::sketch::hamming;
 
@@ -32,7 +35,7 @@ fn pairs_sharing(
     large: LargeBucket,
 ) -> Vec<Pair> {
     let min_shared = min_shared.max(1);
-    entries.sort_unstable();
+    entries.par_sort_unstable();
     let mut pairs = Vec::new();
     for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
         if bucket.len() < 2 {
@@ -57,7 +60,7 @@ fn pairs_sharing(
             }
         }
     }
-    pairs.sort_unstable();
+    pairs.par_sort_unstable();
     pairs
         .chunk_by(|x, y| x == y)
         .filter(|run| run.len() >= min_shared)
@@ -163,7 +166,7 @@ impl BlockTables {
         }
         pairs
             .retain(|&(a, b)| hamming(hashes[a as usize], hashes[b as usize]) <= self.max_distance);
-        pairs.sort_unstable();
+        pairs.par_sort_unstable();
         pairs.dedup();
         pairs
     }
@@ -190,7 +193,7 @@ fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
 /// Merges sorted, distinct pair lists into one sorted, distinct list.
 pub fn merge(lists: Vec<Vec<Pair>>) -> Vec<Pair> {
     let mut all: Vec<Pair> = lists.into_iter().flatten().collect();
-    all.sort_unstable();
+    all.par_sort_unstable();
     all.dedup();
     all
 }
