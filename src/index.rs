@@ -1,7 +1,7 @@
 //! Index stage: candidate pairs from LSH band keys, sentence anchors and SimHash
 //! block tables.
 //!
-//! Both indexes work the same way: emit `(key, document)` entries, sort them,
+//! All three work the same way: emit `(key, document)` entries, sort them,
 //! and pair up documents that share a key. Sorting instead of a hash map keeps
 //! the work and memory predictable and the output order deterministic.
 
