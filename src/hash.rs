@@ -3,7 +3,7 @@
 //!
 //! - words: XXH3-64 (seed 0) of the normalised word's UTF-8 bytes;
 //! - terms: XXH3-64 with seed [`TERM_SEED`];
-//! - shingles: XXH3-64 of the little-endian bytes of their word hashes;
+//! - shingles and sentences: their word hashes folded by [`hash_words`];
 //! - derived values (MinHash bins, SimHash bits, band keys): the SplitMix64
 //!   finaliser [`mix64`] and XXH3-64 over fixed byte layouts.
 
@@ -19,19 +19,17 @@ pub fn hash_term(term: &str) -> u64 {
     xxh3_64_with_seed(term.as_bytes(), TERM_SEED)
 }
 
-/// Hash of a run of word hashes (a shingle).
+/// Hash of a run of word hashes (a shingle, or a sentence): each word hash
+/// folded in with a rotation and [`mix64`], so order matters.
 pub fn hash_words(words: &[u64]) -> u64 {
-    let mut bytes = [0u8; 8 * 16];
-    if words.len() <= 16 {
-        for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
-            chunk.copy_from_slice(&w.to_le_bytes());
-        }
-        xxh3_64(&bytes[..8 * words.len()])
-    } else {
-        let all: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        xxh3_64(&all)
+    let mut h = SHINGLE_SEED ^ words.len() as u64;
+    for &w in words {
+        h = mix64(h.rotate_left(23) ^ w);
     }
+    h
 }
+
+const SHINGLE_SEED: u64 = 0x7368_696e_676c_6501; // "shingle"
 
 /// SplitMix64's finaliser: a bijection on u64 that spreads every input bit.
 #[inline]

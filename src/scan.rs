@@ -97,8 +97,11 @@ impl ScanOptions {
         if !(0.0..=1.0).contains(&self.verify.sentence_threshold) {
             return usage("--sentence-threshold must be in [0, 1]".into());
         }
-        let b = self.banding();
-        if b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm {
+        // A banding derived from the threshold always fits; only given ones
+        // need checking (and deriving one costs a search, so it is not done here).
+        if let Some(b) = self.banding
+            && (b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm)
+        {
             return usage(format!(
                 "--bands x --rows must be at least 1 and at most --num-perm ({} x {} > {})",
                 b.bands, b.rows, self.num_perm
