@@ -123,12 +123,7 @@ pub fn cluster_of(scan: &Scan) -> HashMap<&str, usize> {
 pub fn score_pairs(scan: &Scan, pairs: &[LabelledPair]) -> PairScores {
     let clusters = cluster_of(scan);
     let mut scores = PairScores::default();
-    let index: HashMap<&str, u32> = scan
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i as u32))
-        .collect();
+    let index = crate::scan::index_of(&scan.ids);
     for pair in pairs {
         let together = matches!(
             (clusters.get(pair.a.as_str()), clusters.get(pair.b.as_str())),
@@ -197,12 +192,7 @@ pub fn write_labelled_evidence(
     options: &crate::verify::VerifyOptions,
     out: &Path,
 ) -> Result<()> {
-    let index: HashMap<&str, usize> = scan
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
+    let index = crate::scan::index_of(&scan.ids);
     let clusters = cluster_of(scan);
     let fail = |e: csv::Error| Error::file(out, e);
     let mut csv = csv::Writer::from_path(out).map_err(fail)?;
@@ -216,7 +206,11 @@ pub fn write_labelled_evidence(
                 format!("pair {} {} names an unknown id", pair.a, pair.b),
             ));
         };
-        let evidence = crate::verify::evidence(&signed[a].features, &signed[b].features, options);
+        let evidence = crate::verify::evidence(
+            &signed[a as usize].features,
+            &signed[b as usize].features,
+            options,
+        );
         let together = matches!((clusters.get(pair.a.as_str()), clusters.get(pair.b.as_str())), (Some(x), Some(y)) if x == y);
         let mut row = vec![
             pair.a.clone(),

@@ -1,7 +1,6 @@
 //! Why a pair is (or is not) a rewrite: the evidence in words a reader can
 //! check, for `storydup explain`.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::scan::{ScanOptions, Signed, sign_all};
@@ -192,12 +191,4 @@ impl std::fmt::Display for Explanation {
         )?;
         f.write_str(&out)
     }
-}
-
-/// Index of each id, for looking documents up.
-pub fn index_of(ids: &[String]) -> HashMap<&str, usize> {
-    ids.iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect()
 }

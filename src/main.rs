@@ -263,9 +263,9 @@ fn run_explain(args: ExplainArgs) -> storydup::Result<()> {
         let (documents, _) = read_all(&args.inputs, &input_options)?;
         let (ids, texts): (Vec<String>, Vec<String>) =
             documents.into_iter().map(|d| (d.id, d.text)).unzip();
-        let index = storydup::explain::index_of(&ids);
+        let index = storydup::scan::index_of(&ids);
         let find = |id: &str| {
-            index.get(id).copied().ok_or_else(|| {
+            index.get(id).map(|&i| i as usize).ok_or_else(|| {
                 Error::Usage(format!(
                     "no document with id {id:?} in {}",
                     args.inputs.join(" ")

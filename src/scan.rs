@@ -500,6 +500,14 @@ fn sign(
     }
 }
 
+/// Position of each id, for looking documents up by id.
+pub fn index_of(ids: &[String]) -> rustc_hash::FxHashMap<&str, u32> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i as u32))
+        .collect()
+}
+
 /// Candidate pairs per document, for the summary.
 pub fn candidates_per_document(stats: &ScanStats) -> f64 {
     stats.candidates as f64 / stats.documents.max(1) as f64

@@ -229,23 +229,6 @@ pub fn best_matches(a: &[Sentence], b: &[Sentence]) -> Vec<Option<(usize, f64)>>
         .collect()
 }
 
-/// [`best_matches`] by comparing every pair of sentences (for tests).
-pub fn best_matches_exhaustive(a: &[Sentence], b: &[Sentence]) -> Vec<Option<(usize, f64)>> {
-    a.iter()
-        .map(|sa| {
-            b.iter()
-                .enumerate()
-                .map(|(j, sb)| (j, sentence_similarity(sa, sb)))
-                .filter(|&(_, s)| s > 0.0)
-                // Ties go to the earliest sentence, for stable output.
-                .fold(None, |best: Option<(usize, f64)>, (j, s)| match best {
-                    Some((_, bs)) if bs >= s => best,
-                    _ => Some((j, s)),
-                })
-        })
-        .collect()
-}
-
 /// Share of `a`'s term weight in sentences aligned to `b`, and their count.
 fn coverage(a: &[Sentence], matches: &[Option<(usize, f64)>], threshold: f64) -> (f64, u32) {
     let total: f64 = a.iter().map(|s| s.weight as f64).sum();
@@ -416,6 +399,23 @@ mod tests {
             simhash: 0,
             ..Features::default()
         }
+    }
+
+    /// [`best_matches`] by comparing every pair of sentences (for tests).
+    fn best_matches_exhaustive(a: &[Sentence], b: &[Sentence]) -> Vec<Option<(usize, f64)>> {
+        a.iter()
+            .map(|sa| {
+                b.iter()
+                    .enumerate()
+                    .map(|(j, sb)| (j, sentence_similarity(sa, sb)))
+                    .filter(|&(_, s)| s > 0.0)
+                    // Ties go to the earliest sentence, for stable output.
+                    .fold(None, |best: Option<(usize, f64)>, (j, s)| match best {
+                        Some((_, bs)) if bs >= s => best,
+                        _ => Some((j, s)),
+                    })
+            })
+            .collect()
     }
 
     #[test]

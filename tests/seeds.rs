@@ -21,8 +21,8 @@ fn clusters(out: &std::path::Path) -> BTreeMap<String, Vec<String>> {
     clusters
 }
 
-#[test]
-fn default_scan_clusters_the_paraphrase_and_nothing_else() {
+/// Scans the seeds at default options into a fresh folder.
+fn scan_seeds() -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     Command::cargo_bin("storydup")
         .unwrap()
@@ -30,6 +30,12 @@ fn default_scan_clusters_the_paraphrase_and_nothing_else() {
         .arg(out.path())
         .assert()
         .success();
+    out
+}
+
+#[test]
+fn default_scan_clusters_the_paraphrase_and_nothing_else() {
+    let out = scan_seeds();
     let clusters = clusters(out.path());
     let groups: Vec<&Vec<String>> = clusters.values().collect();
     assert_eq!(
@@ -52,13 +58,7 @@ fn default_scan_clusters_the_paraphrase_and_nothing_else() {
 #[test]
 fn seed_reports_are_identical_on_every_run() {
     let run = || {
-        let out = tempfile::tempdir().unwrap();
-        Command::cargo_bin("storydup")
-            .unwrap()
-            .args(["scan", "data/seeds", "--out"])
-            .arg(out.path())
-            .assert()
-            .success();
+        let out = scan_seeds();
         (
             std::fs::read(out.path().join("pairs.csv")).unwrap(),
             std::fs::read(out.path().join("clusters.csv")).unwrap(),
