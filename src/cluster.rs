@@ -67,41 +67,59 @@ pub fn guarded_edges<F: Fn(u32, u32) -> bool>(
     edges: &[(u32, u32)],
     guard: &ChainGuard<F>,
 ) -> Vec<(u32, u32)> {
-    let mut sets = UnionFind::new(n);
-    let mut members: Vec<Vec<u32>> = (0..n as u32).map(|d| vec![d]).collect();
     let mut accepted = Vec::new();
-    for &(a, b) in edges {
+    guarded(n, edges.iter().copied(), guard, |a, b| accepted.push((a, b)));
+    accepted
+}
+
+/// [`guarded_edges`] for edges that arrive as a stream: the joined sets.
+pub fn guarded_union<F: Fn(u32, u32) -> bool>(
+    n: usize,
+    edges: impl IntoIterator<Item = (u32, u32)>,
+    guard: &ChainGuard<F>,
+) -> UnionFind {
+    guarded(n, edges, guard, |_, _| {})
+}
+
+fn guarded<F: Fn(u32, u32) -> bool>(
+    n: usize,
+    edges: impl IntoIterator<Item = (u32, u32)>,
+    guard: &ChainGuard<F>,
+    mut accept: impl FnMut(u32, u32),
+) -> UnionFind {
+    let mut sets = UnionFind::new(n);
+    // The first `sample` members of each group of two or more, by root: only
+    // they are ever checked, so no group keeps more.
+    let mut members: rustc_hash::FxHashMap<u32, Vec<u32>> = Default::default();
+    for (a, b) in edges {
         let (ra, rb) = (sets.find(a), sets.find(b));
         if ra == rb {
-            accepted.push((a, b));
+            accept(a, b);
             continue;
         }
-        let (ga, gb) = (&members[ra as usize], &members[rb as usize]);
-        if ga.len() > 1 && gb.len() > 1 {
-            let (sa, sb) = (
-                &ga[..ga.len().min(guard.sample)],
-                &gb[..gb.len().min(guard.sample)],
-            );
+        if let (Some(ga), Some(gb)) = (members.get(&ra), members.get(&rb)) {
             let mut support = 0usize;
-            for &x in sa {
-                for &y in sb {
+            for &x in ga {
+                for &y in gb {
                     if (x, y) == (a, b) || (y, x) == (a, b) || (guard.supports)(x, y) {
                         support += 1;
                     }
                 }
             }
-            if (support as f64) < guard.min_support * (sa.len() * sb.len()) as f64 {
+            if (support as f64) < guard.min_support * (ga.len() * gb.len()) as f64 {
                 continue;
             }
         }
         sets.union(a, b);
         let root = sets.find(a);
         let other = if root == ra { rb } else { ra };
-        let moved = std::mem::take(&mut members[other as usize]);
-        members[root as usize].extend(moved);
-        accepted.push((a, b));
+        let mut joined = members.remove(&root).unwrap_or_else(|| vec![root]);
+        joined.extend(members.remove(&other).unwrap_or_else(|| vec![other]));
+        joined.truncate(guard.sample.max(1));
+        members.insert(root, joined);
+        accept(a, b);
     }
-    accepted
+    sets
 }
 
 /// Groups documents joined by `edges`. Each group's members are sorted by
@@ -117,15 +135,28 @@ pub fn clusters(
     for (a, b) in edges {
         sets.union(a, b);
     }
-    let mut groups: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
-    for doc in 0..n as u32 {
-        let root = sets.find(doc);
-        groups.entry(root).or_default().push(doc);
+    groups(&mut sets, order, keep_singletons)
+}
+
+/// The sets of `sets` as [`clusters`] orders them.
+pub fn groups(
+    sets: &mut UnionFind,
+    order: impl Fn(u32, u32) -> std::cmp::Ordering,
+    keep_singletons: bool,
+) -> Vec<Vec<u32>> {
+    let n = sets.parent.len() as u32;
+    let mut by_root: Vec<(u32, u32)> = Vec::new();
+    for d in 0..n {
+        let root = sets.find(d);
+        if keep_singletons || sets.size[root as usize] > 1 {
+            by_root.push((root, d));
+        }
     }
-    let mut out: Vec<Vec<u32>> = groups
-        .into_values()
-        .filter(|g| keep_singletons || g.len() > 1)
-        .map(|mut g| {
+    by_root.sort_unstable();
+    let mut out: Vec<Vec<u32>> = by_root
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|group| {
+            let mut g: Vec<u32> = group.iter().map(|m| m.1).collect();
             g.sort_by(|&x, &y| order(x, y));
             g
         })

@@ -46,7 +46,7 @@ pub fn explain(
     options: &ScanOptions,
 ) -> Explanation {
     let (text_a, text_b) = (texts[a].clone(), texts[b].clone());
-    let (signed, _) = sign_all(texts, options, options.banding(), &mut |_| {});
+    let (signed, _) = sign_all(texts, options, options.banding());
     let (fa, fb): (&Signed, &Signed) = (&signed[a], &signed[b]);
     let evidence = verify::evidence(&fa.features, &fb.features, &options.verify);
 

@@ -5,6 +5,8 @@
 //! and pair up documents that share a key. Sorting instead of a hash map keeps
 //! the work and memory predictable and the output order deterministic.
 
+use std::io;
+
 use rayon::slice::ParallelSliceMut;
 
 use crate::sketch::hamming;
@@ -19,7 +21,7 @@ pub const MAX_BUCKET_FOR_ALL_PAIRS: usize = 64;
 
 /// What to do with a bucket of more documents than pairing them all allows.
 #[derive(Clone, Copy, Debug)]
-enum LargeBucket {
+pub enum LargeBucket {
     /// Join every member to the first: they stay one cluster, in linear work.
     Star,
     /// Ignore it: a key that common says nothing.
@@ -34,38 +36,110 @@ fn pairs_sharing(
     max_bucket: usize,
     large: LargeBucket,
 ) -> Vec<Pair> {
-    let min_shared = min_shared.max(1);
     entries.par_sort_unstable();
+    let mut occurrences = Vec::new();
+    bucket_pairs(
+        entries.iter().map(|&e| Ok(e)),
+        min_shared,
+        max_bucket,
+        large,
+        &mut |pair| {
+            occurrences.push(pair);
+            Ok(())
+        },
+    )
+    .expect("in-memory entries cannot fail");
+    occurrences.par_sort_unstable();
     let mut pairs = Vec::new();
-    for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
-        if bucket.len() < 2 {
-            continue;
-        }
+    shared_often(occurrences.into_iter().map(Ok), min_shared, &mut |pair| {
+        pairs.push(pair);
+        Ok(())
+    })
+    .expect("in-memory pairs cannot fail");
+    pairs
+}
+
+/// A pair as one sortable number: `a` in the high half, so the order of
+/// packed pairs is the order of `(a, b)`.
+pub fn pack(pair: Pair) -> u64 {
+    (pair.0 as u64) << 32 | pair.1 as u64
+}
+
+pub fn unpack(packed: u64) -> Pair {
+    ((packed >> 32) as u32, packed as u32)
+}
+
+/// Hands `emit` a packed pair once for every key its two documents share,
+/// from `entries` sorted by key (each key listed once per document). Buckets
+/// over `max_bucket` are joined as a star or skipped, as `large` says.
+pub fn bucket_pairs(
+    entries: impl Iterator<Item = io::Result<(u64, u32)>>,
+    min_shared: usize,
+    max_bucket: usize,
+    large: LargeBucket,
+    emit: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> io::Result<()> {
+    let min_shared = min_shared.max(1);
+    let mut bucket: Vec<u32> = Vec::new();
+    let mut key = None;
+    let mut flush = |bucket: &mut Vec<u32>| -> io::Result<()> {
         if bucket.len() <= max_bucket {
-            for (i, &(_, a)) in bucket.iter().enumerate() {
-                for &(_, b) in &bucket[i + 1..] {
+            for (i, &a) in bucket.iter().enumerate() {
+                for &b in &bucket[i + 1..] {
                     if a != b {
-                        pairs.push((a.min(b), a.max(b)));
+                        emit(pack((a.min(b), a.max(b))))?;
                     }
                 }
             }
         } else if let LargeBucket::Star = large {
-            let first = bucket[0].1;
+            let first = bucket[0];
             // A star edge stands for the whole bucket: it counts as enough.
-            for &(_, b) in bucket[1..].iter().filter(|e| e.1 != first) {
-                pairs.extend(std::iter::repeat_n(
-                    (first.min(b), first.max(b)),
-                    min_shared,
-                ));
+            for &b in bucket[1..].iter().filter(|&&b| b != first) {
+                for _ in 0..min_shared {
+                    emit(pack((first.min(b), first.max(b))))?;
+                }
             }
         }
+        bucket.clear();
+        Ok(())
+    };
+    for entry in entries {
+        let (k, doc) = entry?;
+        if key != Some(k) {
+            flush(&mut bucket)?;
+            key = Some(k);
+        }
+        bucket.push(doc);
     }
-    pairs.par_sort_unstable();
-    pairs
-        .chunk_by(|x, y| x == y)
-        .filter(|run| run.len() >= min_shared)
-        .map(|run| run[0])
-        .collect()
+    flush(&mut bucket)
+}
+
+/// From packed pair occurrences in sorted order, hands `emit` each pair that
+/// occurs at least `min_shared` times, once.
+pub fn shared_often(
+    occurrences: impl Iterator<Item = io::Result<u64>>,
+    min_shared: usize,
+    emit: &mut dyn FnMut(Pair) -> io::Result<()>,
+) -> io::Result<()> {
+    let min_shared = min_shared.max(1);
+    let mut current = None;
+    let mut count = 0;
+    for occurrence in occurrences {
+        let packed = occurrence?;
+        if current == Some(packed) {
+            count += 1;
+        } else {
+            if let Some(p) = current.filter(|_| count >= min_shared) {
+                emit(unpack(p))?;
+            }
+            current = Some(packed);
+            count = 1;
+        }
+    }
+    if let Some(p) = current.filter(|_| count >= min_shared) {
+        emit(unpack(p))?;
+    }
+    Ok(())
 }
 
 fn entries(keys: &[Vec<u64>]) -> Vec<(u64, u32)> {

@@ -26,6 +26,8 @@ pub mod input;
 pub mod report;
 pub mod scan;
 pub mod sketch;
+pub mod spill;
+pub mod store;
 pub mod text;
 pub mod verify;
 

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
-use storydup::input::{Format, InputOptions, read_all};
-use storydup::scan::{ScanOptions, scan};
+use storydup::input::{Format, InputOptions, read_all, read_documents};
+use storydup::scan::{ScanOptions, Streamed, scan, scan_stream};
 use storydup::sketch::Banding;
 use storydup::verify::VerifyOptions;
 use storydup::{Error, report};
@@ -78,6 +78,9 @@ struct EvalArgs {
 
     #[command(flatten)]
     tuning: Tuning,
+
+    #[command(flatten)]
+    resources: Resources,
 }
 
 #[derive(Args)]
@@ -108,6 +111,31 @@ struct ScanArgs {
 
     #[command(flatten)]
     tuning: Tuning,
+
+    #[command(flatten)]
+    resources: Resources,
+}
+
+/// Where temporary files go and how much memory sorting may hold.
+#[derive(Args)]
+struct Resources {
+    /// Folder for temporary files (default: the system's, $TMPDIR). They are
+    /// unnamed, so nothing is left behind on exit, error or crash.
+    #[arg(long, value_name = "DIR")]
+    tmp_dir: Option<PathBuf>,
+
+    /// Megabytes each on-disk sort holds before it writes a sorted run
+    /// (several sorts can be open at once).
+    #[arg(long, value_name = "MB", default_value_t = ScanOptions::default().buffer_bytes >> 20)]
+    buffer_mb: usize,
+}
+
+impl Resources {
+    fn apply(&self, options: &mut ScanOptions) -> storydup::Result<()> {
+        options.tmp_dir = self.tmp_dir.clone();
+        options.buffer_bytes = self.buffer_mb.max(1) << 20;
+        options.validate()
+    }
 }
 
 /// Options that change what counts as a rewrite (shared by scan and eval).
@@ -234,6 +262,7 @@ impl Tuning {
             chain_sample: self.chain_sample,
             chain_support: self.chain_support,
             chain_score_ratio: self.chain_score_ratio,
+            ..ScanOptions::default()
         };
         options.validate()?;
         Ok(options)
@@ -281,19 +310,21 @@ fn run_explain(args: ExplainArgs) -> storydup::Result<()> {
 }
 
 fn run_eval(args: EvalArgs) -> storydup::Result<()> {
-    let options = args.tuning.options(false)?;
+    let mut options = args.tuning.options(false)?;
+    args.resources.apply(&mut options)?;
+    options.keep_candidates = true;
     let docs = args.dir.join("docs.jsonl").display().to_string();
     let (documents, _) = read_all(&[docs], &InputOptions::default())?;
     let pairs = storydup::eval::read_pairs(&args.dir)?;
     let texts: Vec<String> = documents.iter().map(|d| d.text.clone()).collect();
     let result = scan(documents, &options)?;
-    eprint!("{}", report::summary(&result, &[]));
+    eprint!("{}", report::summary(&result.stats, &result.clusters, &[]));
     print!("{}", storydup::eval::score_pairs(&result, &pairs));
     if let Some(gold) = storydup::eval::read_gold_clusters(&args.dir)? {
         print!("{}", storydup::eval::score_partition(&result, &gold));
     }
     if let Some(path) = &args.pairs_out {
-        let (signed, _) = storydup::scan::sign_all(texts, &options, options.banding(), &mut |_| {});
+        let (signed, _) = storydup::scan::sign_all(texts, &options, options.banding());
         storydup::eval::write_labelled_evidence(&result, &signed, &pairs, &options.verify, path)?;
     }
     Ok(())
@@ -301,34 +332,45 @@ fn run_eval(args: EvalArgs) -> storydup::Result<()> {
 
 fn run_scan(args: ScanArgs) -> storydup::Result<()> {
     let started = Instant::now();
-    let options = args.tuning.options(args.singletons)?;
+    let mut options = args.tuning.options(args.singletons)?;
+    args.resources.apply(&mut options)?;
     let input_options = InputOptions {
         format: args.format,
         id_field: args.id_field,
         text_field: args.text_field,
     };
-    let (documents, input_stats) = read_all(&args.inputs, &input_options)?;
-    if documents.is_empty() {
+    let mut input_stats = None;
+    let result = scan_stream(
+        |sink| {
+            input_stats = Some(read_documents(&args.inputs, &input_options, sink)?);
+            Ok(())
+        },
+        &options,
+    )?;
+    if result.ids.is_empty() {
         return Err(Error::file(
             args.inputs.join(" "),
             "no documents found (folders are searched for .txt, .md, .jsonl, .ndjson and .csv files)",
         ));
     }
-    let read_time = started.elapsed();
-    let mut result = scan(documents, &options)?;
-    result.stats.stages.insert(0, ("read", read_time));
     let report_started = Instant::now();
-    let written = report::write_reports(&result, &args.out)?;
-    result
-        .stats
-        .stages
-        .push(("report", report_started.elapsed()));
-    eprint!("{}", report::summary(&result, &written));
-    if !input_stats.ignored_files.is_empty() {
+    let Streamed {
+        ids,
+        pairs,
+        clusters,
+        mut stats,
+        ..
+    } = result;
+    let written =
+        report::write_reports(&ids, pairs.map(|r| r.map(|r| r.pair)), &clusters, &args.out)?;
+    stats.stages.push(("report", report_started.elapsed()));
+    eprint!("{}", report::summary(&stats, &clusters, &written));
+    let ignored = input_stats.map(|s| s.ignored_files).unwrap_or_default();
+    if !ignored.is_empty() {
         eprintln!(
             "  ignored {} files of unknown type, e.g. {}",
-            input_stats.ignored_files.len(),
-            input_stats.ignored_files[0]
+            ignored.len(),
+            ignored[0]
         );
     }
     eprintln!("  total {:.3}s", started.elapsed().as_secs_f64());

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::scan::{Scan, candidates_per_document};
+use crate::scan::{Ids, ScanStats, ScoredPair, candidates_per_document};
 use crate::verify::Evidence;
 
 pub const PAIRS_FILE: &str = "pairs.csv";
@@ -66,12 +66,20 @@ pub fn evidence_fields(e: &Evidence, verdict: bool) -> Vec<String> {
     ]
 }
 
-/// Writes both reports into `out_dir` (created if missing); returns their paths.
-pub fn write_reports(scan: &Scan, out_dir: &Path) -> Result<Vec<PathBuf>> {
+/// Writes both reports into `out_dir` (created if missing); returns their
+/// paths. `pairs` come in report order (by the ids of a, then b), streamed.
+pub fn write_reports(
+    ids: &Ids,
+    pairs: impl Iterator<Item = std::io::Result<ScoredPair>>,
+    clusters: &[Vec<u32>],
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out_dir)
         .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
-    let pairs = write_atomically(out_dir, PAIRS_FILE, |w| write_pairs(scan, w))?;
-    let clusters = write_atomically(out_dir, CLUSTERS_FILE, |w| write_clusters(scan, w))?;
+    let pairs = write_atomically(out_dir, PAIRS_FILE, |w| write_pairs(ids, pairs, w))?;
+    let clusters = write_atomically(out_dir, CLUSTERS_FILE, |w| {
+        write_clusters(ids, clusters, w)
+    })?;
     Ok(vec![pairs, clusters])
 }
 
@@ -106,44 +114,44 @@ fn fixed(x: f64) -> String {
     format!("{x:.4}")
 }
 
-fn write_pairs(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_pairs(
+    ids: &Ids,
+    pairs: impl Iterator<Item = std::io::Result<ScoredPair>>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(["doc_a", "doc_b"].iter().chain(&EVIDENCE_HEADER))?;
-    for pair in &scan.pairs {
-        let mut row = vec![
-            scan.ids[pair.a as usize].clone(),
-            scan.ids[pair.b as usize].clone(),
-        ];
+    for pair in pairs {
+        let pair = pair?;
+        let mut row = vec![ids.get(pair.a).to_string(), ids.get(pair.b).to_string()];
         row.extend(evidence_fields(&pair.evidence, true));
         csv.write_record(&row)?;
     }
     csv.flush()
 }
 
-fn write_clusters(scan: &Scan, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_clusters(ids: &Ids, clusters: &[Vec<u32>], out: &mut dyn Write) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(["cluster_id", "doc_id", "size"])?;
-    for (i, members) in scan.clusters.iter().enumerate() {
+    for (i, members) in clusters.iter().enumerate() {
         let id = (i + 1).to_string();
         let size = members.len().to_string();
         for &doc in members {
-            csv.write_record([id.as_str(), scan.ids[doc as usize].as_str(), size.as_str()])?;
+            csv.write_record([id.as_str(), ids.get(doc), size.as_str()])?;
         }
     }
     csv.flush()
 }
 
 /// The closing summary for standard error.
-pub fn summary(scan: &Scan, reports: &[PathBuf]) -> String {
-    let s = &scan.stats;
+pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> String {
     let mut out = String::new();
-    let in_clusters: usize = scan
-        .clusters
+    let in_clusters: usize = clusters
         .iter()
         .filter(|c| c.len() > 1)
         .map(Vec::len)
         .sum();
-    let clusters = scan.clusters.iter().filter(|c| c.len() > 1).count();
+    let clusters = clusters.iter().filter(|c| c.len() > 1).count();
     out.push_str(&format!("storydup: {} documents\n", s.documents));
     if let Some(b) = s.banding {
         out.push_str(&format!(
@@ -167,6 +175,12 @@ pub fn summary(scan: &Scan, reports: &[PathBuf]) -> String {
     out.push_str(&format!(
         "  clusters: {clusters} holding {in_clusters} documents\n"
     ));
+    if s.temp_bytes > 0 {
+        out.push_str(&format!(
+            "  temporary store: {:.1} MB of segmented documents\n",
+            s.temp_bytes as f64 / 1e6
+        ));
+    }
     let times: Vec<String> = s
         .stages
         .iter()

@@ -5,6 +5,8 @@
 //! input order, so the result is the same for any number of threads.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -14,6 +16,8 @@ use crate::error::{Error, Result};
 use crate::index::{self, BlockTables};
 use crate::input::Document;
 use crate::sketch::{self, Banding};
+use crate::spill::{Record, Sorted, Sorter};
+use crate::store::{Store, StoreWriter};
 use crate::text;
 use crate::verify::{self, Evidence, Features, Sentence, VerifyOptions};
 
@@ -49,6 +53,13 @@ pub struct ScanOptions {
     pub chain_support: f64,
     /// Chain guard: a pair supports a merge at this fraction of the threshold.
     pub chain_score_ratio: f64,
+    /// Folder for temporary files (the system's by default). They have no
+    /// names, so they vanish on exit, on error and on a crash.
+    pub tmp_dir: Option<PathBuf>,
+    /// Bytes each on-disk sort holds in memory before it writes a sorted run.
+    pub buffer_bytes: usize,
+    /// Keep the candidate pairs in [`Scan::candidates`] (for `eval`).
+    pub keep_candidates: bool,
 }
 
 impl Default for ScanOptions {
@@ -70,6 +81,9 @@ impl Default for ScanOptions {
             chain_sample: 8,
             chain_support: 0.5,
             chain_score_ratio: 0.5,
+            tmp_dir: None,
+            buffer_bytes: 128 << 20,
+            keep_candidates: false,
         }
     }
 }
@@ -78,6 +92,10 @@ impl ScanOptions {
     pub fn banding(&self) -> Banding {
         self.banding
             .unwrap_or_else(|| Banding::optimal(self.lsh_threshold, self.num_perm, 0.5, 0.5))
+    }
+
+    pub fn temp_dir(&self) -> PathBuf {
+        self.tmp_dir.clone().unwrap_or_else(std::env::temp_dir)
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -108,12 +126,16 @@ impl ScanOptions {
             ));
         }
         BlockTables::new(self.simhash_distance, self.simhash_blocks).map_err(Error::Usage)?;
+        let dir = self.temp_dir();
+        if !dir.is_dir() {
+            return Err(Error::file(&dir, "the folder for temporary files does not exist"));
+        }
         Ok(())
     }
 }
 
 /// A verified pair, `a`'s id sorting before `b`'s.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct ScoredPair {
     pub a: u32,
     pub b: u32,
@@ -131,6 +153,8 @@ pub struct ScanStats {
     pub verified: usize,
     /// Distinct sentences recognised as boilerplate.
     pub boilerplate: usize,
+    /// Size of the segmented documents in the temporary store.
+    pub temp_bytes: u64,
     pub stages: Vec<(&'static str, Duration)>,
 }
 
@@ -138,7 +162,8 @@ pub struct ScanStats {
 #[derive(Clone, Debug)]
 pub struct Scan {
     pub ids: Vec<String>,
-    /// Candidate pairs (document indices, smaller first), sorted.
+    /// Candidate pairs (document indices, smaller first), sorted; empty
+    /// unless [`ScanOptions::keep_candidates`] is set.
     pub candidates: Vec<(u32, u32)>,
     /// Verified pairs, sorted by (id of a, id of b).
     pub pairs: Vec<ScoredPair>,
@@ -154,15 +179,14 @@ struct Segmented {
     sentence_hashes: Vec<u64>,
 }
 
-fn segment(text: &str) -> Segmented {
-    let tokens = text::tokenize(text);
+fn segmented(tokens: text::Tokens) -> Segmented {
     let sentence_hashes = tokens
         .sentences
         .iter()
         .map(|r| {
             let words: Vec<u64> = tokens.tokens[r.start as usize..r.end as usize]
                 .iter()
-                .map(|t| t.word)
+                .map(|t| t.word as u64)
                 .collect();
             crate::hash::hash_words(&words)
         })
@@ -184,37 +208,56 @@ struct Tokenized {
     facts: Vec<u64>,
 }
 
-fn content(doc: Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> Tokenized {
+/// The sentences of `doc` that are not boilerplate, with their positions.
+fn kept_sentences<'a>(
+    doc: &'a Segmented,
+    boilerplate: &HashSet<u64>,
+) -> Vec<(u32, &'a [text::Token])> {
     let tokens = &doc.tokens.tokens;
-    let kept: Vec<(u32, &std::ops::Range<u32>)> = doc
-        .tokens
+    doc.tokens
         .sentences
         .iter()
         .zip(&doc.sentence_hashes)
         .enumerate()
         .filter(|(_, (_, h))| !boilerplate.contains(h))
-        .map(|(i, (r, _))| (i as u32, r))
+        .map(|(i, (r, _))| (i as u32, &tokens[r.start as usize..r.end as usize]))
+        .collect()
+}
+
+/// The distinct terms of a document's content, sorted: what term document
+/// frequencies count.
+fn content_terms(doc: &Segmented, boilerplate: &HashSet<u64>) -> Vec<u64> {
+    let mut terms: Vec<u64> = kept_sentences(doc, boilerplate)
+        .iter()
+        .flat_map(|(_, tokens)| tokens.iter().filter_map(|t| t.term))
+        .map(u64::from)
         .collect();
-    let kept_tokens = || {
-        kept.iter()
-            .flat_map(|(_, r)| &tokens[r.start as usize..r.end as usize])
+    terms.sort_unstable();
+    terms.dedup();
+    terms
+}
+
+/// `shingle_size` 0 skips the shingles (signing does not need them).
+fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> Tokenized {
+    let kept = kept_sentences(doc, boilerplate);
+    let kept_tokens = || kept.iter().flat_map(|(_, tokens)| tokens.iter());
+    let shingles = if shingle_size == 0 {
+        Vec::new()
+    } else {
+        let words: Vec<u64> = kept_tokens().map(|t| t.word as u64).collect();
+        sketch::shingles(&words, shingle_size)
     };
-    let words: Vec<u64> = kept_tokens().map(|t| t.word).collect();
-    let shingles = sketch::shingles(&words, shingle_size);
     let sentence_terms: Vec<(u32, Vec<u64>)> = kept
         .iter()
-        .map(|(position, range)| {
-            let mut terms: Vec<u64> = tokens[range.start as usize..range.end as usize]
-                .iter()
-                .filter_map(|t| t.term)
-                .collect();
+        .map(|(position, tokens)| {
+            let mut terms: Vec<u64> = tokens.iter().filter_map(|t| t.term).map(u64::from).collect();
             terms.sort_unstable();
             terms.dedup();
             (*position, terms)
         })
         .filter(|(_, terms)| !terms.is_empty())
         .collect();
-    let mut all_terms: Vec<u64> = kept_tokens().filter_map(|t| t.term).collect();
+    let mut all_terms: Vec<u64> = kept_tokens().filter_map(|t| t.term).map(u64::from).collect();
     all_terms.sort_unstable();
     let term_counts = all_terms
         .chunk_by(|x, y| x == y)
@@ -223,6 +266,7 @@ fn content(doc: Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> T
     let mut facts: Vec<u64> = kept_tokens()
         .filter(|t| t.salient)
         .filter_map(|t| t.term)
+        .map(u64::from)
         .collect();
     facts.sort_unstable();
     facts.dedup();
@@ -234,21 +278,27 @@ fn content(doc: Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> T
     }
 }
 
-/// Sentences (and lines) found in at least `min_docs` documents: bylines,
+/// Sentence hashes found in at least `min_docs` documents, from the sorted
+/// stream of each document's distinct sentence hashes: bylines,
 /// "Advertisement", share buttons, cookie notices. They say nothing about
 /// which story a document tells, so they are no evidence either way.
-fn boilerplate_sentences(docs: &[Segmented], min_docs: usize) -> HashSet<u64> {
-    let counts = count_in_documents(docs.par_iter().map(|d| {
-        let mut hashes = d.sentence_hashes.clone();
-        hashes.sort_unstable();
-        hashes.dedup();
-        hashes
-    }));
-    counts
-        .into_iter()
-        .filter(|&(_, n)| n as usize >= min_docs)
-        .map(|(h, _)| h)
-        .collect()
+fn frequent(sorted: impl Iterator<Item = io::Result<u64>>, min_docs: usize) -> io::Result<HashSet<u64>> {
+    let mut out = HashSet::default();
+    let mut current = None;
+    let mut count = 0usize;
+    for hash in sorted {
+        let hash = hash?;
+        if current == Some(hash) {
+            count += 1;
+        } else {
+            current = Some(hash);
+            count = 1;
+        }
+        if count == min_docs.max(1) {
+            out.insert(hash);
+        }
+    }
+    Ok(out)
 }
 
 /// In how many documents each key occurs (each document lists its keys once).
@@ -259,24 +309,11 @@ fn count_in_documents(keys: impl ParallelIterator<Item = Vec<u64>>) -> HashMap<u
         }
         df
     })
-    .reduce(HashMap::default, |a, b| {
-        if a.len() < b.len() {
-            merge_counts(b, a)
-        } else {
-            merge_counts(a, b)
-        }
-    })
+    .reduce(HashMap::default, merge_counts)
 }
 
-/// Document frequency of every term.
-fn document_frequencies(docs: &[Tokenized]) -> HashMap<u64, u32> {
-    count_in_documents(
-        docs.par_iter()
-            .map(|d| d.term_counts.iter().map(|t| t.0).collect()),
-    )
-}
-
-fn merge_counts(mut into: HashMap<u64, u32>, from: HashMap<u64, u32>) -> HashMap<u64, u32> {
+fn merge_counts(a: HashMap<u64, u32>, b: HashMap<u64, u32>) -> HashMap<u64, u32> {
+    let (mut into, from) = if a.len() < b.len() { (b, a) } else { (a, b) };
     for (term, n) in from {
         *into.entry(term).or_default() += n;
     }
@@ -314,151 +351,36 @@ fn sentence_anchors(sentences: &[Sentence], rarest: usize) -> Vec<u64> {
     anchors
 }
 
-/// Runs the whole pipeline on documents already read.
-pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
-    options.validate()?;
-    let mut stages = Vec::new();
-    let mut clock = Instant::now();
-    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
-        stages.push((name, clock.elapsed()));
-        clock = Instant::now();
-    };
-
-    let (ids, texts): (Vec<String>, Vec<String>) =
-        documents.into_iter().map(|d| (d.id, d.text)).unzip();
-    let n = ids.len();
-    let banding = options.banding();
-    let (signed, boilerplate) =
-        sign_all(texts, options, banding, &mut |name| lap(name, &mut stages));
-
-    let keys: Vec<Vec<u64>> = signed.iter().map(|s| s.band_keys.clone()).collect();
-    let lsh = index::lsh_candidates(&keys, options.min_shared_bands);
-    drop(keys);
-    let simhashes: Vec<u64> = signed.iter().map(|s| s.features.simhash).collect();
-    let tables =
-        BlockTables::new(options.simhash_distance, options.simhash_blocks).map_err(Error::Usage)?;
-    let near = tables.candidates(&simhashes);
-    let anchors: Vec<Vec<u64>> = signed.iter().map(|s| s.anchors.clone()).collect();
-    let anchored = index::anchor_candidates(
-        &anchors,
-        options.min_shared_anchors,
-        options.max_anchor_docs,
-    );
-    drop(anchors);
-    let (lsh_count, near_count, anchor_count) = (lsh.len(), near.len(), anchored.len());
-    let candidates = index::merge(vec![lsh, near, anchored]);
-    lap("index", &mut stages);
-
-    let verified: Vec<ScoredPair> = candidates
-        .par_iter()
-        .filter_map(|&(x, y)| {
-            let (a, b) = if ids[x as usize] <= ids[y as usize] {
-                (x, y)
-            } else {
-                (y, x)
-            };
-            let (fa, fb) = (&signed[a as usize].features, &signed[b as usize].features);
-            if !verify::could_reach(fa, fb, &options.verify, options.verify.threshold) {
-                return None;
-            }
-            let evidence = verify::evidence(fa, fb, &options.verify);
-            (evidence.score >= options.verify.threshold).then_some(ScoredPair { a, b, evidence })
-        })
-        .collect();
-    let mut pairs = verified;
-    pairs.sort_by(|p, q| {
-        (&ids[p.a as usize], &ids[p.b as usize]).cmp(&(&ids[q.a as usize], &ids[q.b as usize]))
-    });
-    lap("verify", &mut stages);
-
-    // Strongest evidence first, ties by position: the same order every run.
-    let mut by_strength: Vec<usize> = (0..pairs.len()).collect();
-    by_strength.sort_by(|&i, &j| {
-        pairs[j]
-            .evidence
-            .score
-            .total_cmp(&pairs[i].evidence.score)
-            .then(i.cmp(&j))
-    });
-    let edges: Vec<(u32, u32)> = by_strength
-        .iter()
-        .map(|&i| (pairs[i].a, pairs[i].b))
-        .collect();
-    let guard = cluster::ChainGuard {
-        sample: options.chain_sample,
-        min_support: options.chain_support,
-        supports: |x: u32, y: u32| {
-            let (fx, fy) = (&signed[x as usize].features, &signed[y as usize].features);
-            let min_score = options.verify.threshold * options.chain_score_ratio;
-            verify::could_reach(fx, fy, &options.verify, min_score)
-                && verify::evidence(fx, fy, &options.verify).score >= min_score
-        },
-    };
-    let edges = cluster::guarded_edges(n, &edges, &guard);
-    let clusters = cluster::clusters(
-        n,
-        edges,
-        |x, y| ids[x as usize].cmp(&ids[y as usize]),
-        options.keep_singletons,
-    );
-    lap("cluster", &mut stages);
-
-    let stats = ScanStats {
-        documents: n,
-        banding: Some(banding),
-        lsh_candidates: lsh_count,
-        simhash_candidates: near_count,
-        anchor_candidates: anchor_count,
-        candidates: candidates.len(),
-        verified: pairs.len(),
-        boilerplate,
-        stages,
-    };
-    Ok(Scan {
-        candidates,
-        ids,
-        pairs,
-        clusters,
-        stats,
-    })
+/// What turns a stored document into features: the corpus statistics.
+struct Corpus {
+    boilerplate: HashSet<u64>,
+    df: HashMap<u64, u32>,
+    documents: u64,
 }
 
-/// Segments and signs every document (in parallel), computing the corpus
-/// statistics (term document frequencies) in between; `lap` is called after
-/// each of the two passes.
-pub fn sign_all(
-    texts: Vec<String>,
-    options: &ScanOptions,
-    banding: Banding,
-    lap: &mut dyn FnMut(&'static str),
-) -> (Vec<Signed>, usize) {
-    let n = texts.len() as u64;
-    let segmented: Vec<Segmented> = texts.into_par_iter().map(|text| segment(&text)).collect();
-    lap("segment");
-    let min_docs = options
-        .boilerplate_min_docs
-        .max((options.boilerplate_share * n as f64).ceil() as usize);
-    let boilerplate = boilerplate_sentences(&segmented, min_docs);
-    let tokenized: Vec<Tokenized> = segmented
-        .into_par_iter()
-        .map(|doc| content(doc, &boilerplate, options.shingle_size))
-        .collect();
-    let df = document_frequencies(&tokenized);
-    let signed = tokenized
-        .into_par_iter()
-        .map(|doc| sign(doc, &df, n, options.num_perm, banding))
-        .collect();
-    lap("sign");
-    (signed, boilerplate.len())
+impl Corpus {
+    fn content(&self, tokens: text::Tokens, shingle_size: usize) -> Tokenized {
+        content(&segmented(tokens), &self.boilerplate, shingle_size)
+    }
+
+    /// A document's verification features (no signature).
+    fn features(&self, tokens: text::Tokens, shingle_size: usize) -> Features {
+        features(self.content(tokens, shingle_size), &self.df, self.documents)
+    }
+
+    fn sign(&self, tokens: text::Tokens, options: &ScanOptions, banding: Banding) -> Signed {
+        let doc = self.content(tokens, 0);
+        let signature = sketch::minhash(doc.term_counts.iter().map(|(t, _)| *t), options.num_perm);
+        let features = features(doc, &self.df, self.documents);
+        Signed {
+            band_keys: banding.keys(&signature),
+            anchors: sentence_anchors(&features.sentences, ANCHOR_TERMS),
+            features,
+        }
+    }
 }
 
-fn sign(
-    doc: Tokenized,
-    df: &HashMap<u64, u32>,
-    n: u64,
-    num_perm: usize,
-    banding: Banding,
-) -> Signed {
+fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> Features {
     // Each distinct term's IDF once; sentences and facts look it up here.
     let terms: Vec<(u64, f32)> = doc
         .term_counts
@@ -486,18 +408,723 @@ fn sign(
             .iter()
             .map(|(t, count)| (*t, *count as f64 * weight(t) as f64)),
     );
-    let signature = sketch::minhash(doc.term_counts.iter().map(|(t, _)| *t), num_perm);
-    Signed {
-        band_keys: banding.keys(&signature),
-        anchors: sentence_anchors(&sentences, ANCHOR_TERMS),
-        features: Features {
-            shingles: doc.shingles,
-            sentences,
-            facts: doc.facts.iter().map(|t| (*t, weight(t))).collect(),
-            terms,
-            simhash,
-        },
+    Features {
+        shingles: doc.shingles,
+        sentences,
+        facts: doc.facts.iter().map(|t| (*t, weight(t))).collect(),
+        terms,
+        simhash,
     }
+}
+
+/// Document ids in input order, in one buffer: at tens of millions of
+/// documents a `String` each would cost more than the ids themselves.
+#[derive(Clone, Debug, Default)]
+pub struct Ids {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Ids {
+    pub fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, doc: u32) -> &str {
+        let i = doc as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    pub fn to_vec(&self) -> Vec<String> {
+        (0..self.len() as u32).map(|d| self.get(d).to_string()).collect()
+    }
+
+    /// Each document's position in id order: reports are sorted by id, and
+    /// comparing two ranks is cheaper than comparing two strings.
+    pub fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.par_sort_unstable_by(|&x, &y| self.get(x).cmp(self.get(y)));
+        let mut ranks = vec![0u32; order.len()];
+        for (rank, &doc) in order.iter().enumerate() {
+            ranks[doc as usize] = rank as u32;
+        }
+        ranks
+    }
+}
+
+/// Rejects a second document with an id already seen, naming both places.
+#[derive(Default)]
+struct IdCheck {
+    /// First document of each id hash.
+    first: HashMap<u64, u32>,
+    /// Ids whose hash another id already took (rare): checked by value.
+    collided: std::collections::HashMap<String, u32>,
+    /// Where each document came from: an index into `paths`, and its line.
+    origins: Vec<(u32, u64)>,
+    paths: Vec<String>,
+}
+
+impl IdCheck {
+    fn check(&mut self, ids: &Ids, doc: &Document) -> Result<()> {
+        let next = ids.len() as u32;
+        if self.paths.last() != Some(&doc.origin.path) {
+            self.paths.push(doc.origin.path.clone());
+        }
+        self.origins
+            .push(((self.paths.len() - 1) as u32, doc.origin.line));
+        let hash = crate::hash::hash_bytes(doc.id.as_bytes());
+        let first = match self.first.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(next);
+                return Ok(());
+            }
+            std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
+        };
+        let first = if ids.get(first) == doc.id {
+            first
+        } else {
+            match self.collided.entry(doc.id.clone()) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(next);
+                    return Ok(());
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
+            }
+        };
+        let (path, line) = self.origins[first as usize];
+        Err(Error::DuplicateId {
+            id: doc.id.clone(),
+            first: crate::error::Origin {
+                path: self.paths[path as usize].clone(),
+                line,
+            },
+            second: doc.origin.clone(),
+        })
+    }
+}
+
+/// Documents read per batch: enough to keep every core busy, few enough that
+/// a batch of long texts stays small.
+const BATCH_DOCS: usize = 4096;
+const BATCH_BYTES: usize = 64 << 20;
+/// Candidate pairs verified per batch; the features of their documents are
+/// built for the batch and dropped after it.
+const VERIFY_BATCH: usize = 1 << 18;
+
+/// The first pass: segments documents as they arrive and writes them to the
+/// store, counting the documents each sentence appears in on the way.
+struct FirstPass {
+    store: StoreWriter,
+    sentences: Sorter<u64>,
+    ids: Ids,
+    check: IdCheck,
+    batch: Vec<Document>,
+    batch_bytes: usize,
+}
+
+impl FirstPass {
+    fn add(&mut self, doc: Document, dir: &Path) -> Result<()> {
+        self.check.check(&self.ids, &doc)?;
+        self.ids.push(&doc.id);
+        self.batch_bytes += doc.text.len();
+        self.batch.push(doc);
+        if self.batch.len() >= BATCH_DOCS || self.batch_bytes >= BATCH_BYTES {
+            self.flush(dir)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, dir: &Path) -> Result<()> {
+        let done: Vec<io::Result<(Vec<u8>, Vec<u64>)>> = self
+            .batch
+            .par_iter()
+            .map(|doc| {
+                let doc = segmented(text::tokenize(&doc.text));
+                let mut hashes = doc.sentence_hashes.clone();
+                hashes.sort_unstable();
+                hashes.dedup();
+                Ok((StoreWriter::compress(&doc.tokens)?, hashes))
+            })
+            .collect();
+        self.batch.clear();
+        self.batch_bytes = 0;
+        for result in done {
+            let (stored, hashes) = result.map_err(|e| temp_error(dir, e))?;
+            self.store.append(&stored).map_err(|e| temp_error(dir, e))?;
+            self.sentences
+                .extend(hashes)
+                .map_err(|e| temp_error(dir, e))?;
+        }
+        Ok(())
+    }
+}
+
+fn temp_error(dir: &Path, e: io::Error) -> Error {
+    Error::file(dir, format!("temporary files: {e}"))
+}
+
+/// A verified pair on its way to the report: `key` orders pairs by the ids
+/// of `a` then `b` (their ranks).
+#[derive(Clone, Copy, Debug)]
+pub struct PairRecord {
+    key: u64,
+    pub pair: ScoredPair,
+}
+
+impl PartialEq for PairRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for PairRecord {}
+impl PartialOrd for PairRecord {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for PairRecord {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+const F64_FIELDS: usize = 11;
+const U32_FIELDS: usize = 9;
+
+impl Record for PairRecord {
+    const SIZE: usize = 16 + 8 * F64_FIELDS + 4 * U32_FIELDS;
+
+    fn write_to(&self, out: &mut [u8]) {
+        let e = &self.pair.evidence;
+        let floats = [
+            e.score,
+            e.jaccard,
+            e.containment,
+            e.coverage_a,
+            e.coverage_b,
+            e.terms_in_other_a,
+            e.terms_in_other_b,
+            e.facts_in_other_a,
+            e.facts_in_other_b,
+            e.lead_a,
+            e.lead_b,
+        ];
+        let ints = [
+            self.pair.a,
+            self.pair.b,
+            e.aligned_a,
+            e.sentences_a,
+            e.aligned_b,
+            e.sentences_b,
+            e.simhash_distance,
+            e.facts_a,
+            e.facts_b,
+            e.novel_facts_a,
+            e.novel_facts_b,
+        ];
+        let mut at = 0;
+        let mut put = |bytes: &[u8]| {
+            out[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        put(&self.key.to_le_bytes());
+        floats.iter().for_each(|x| put(&x.to_le_bytes()));
+        ints.iter().for_each(|x| put(&x.to_le_bytes()));
+    }
+
+    fn read_from(bytes: &[u8]) -> Self {
+        let mut at = 0;
+        let mut take = |n: usize| {
+            let slice = &bytes[at..at + n];
+            at += n;
+            slice
+        };
+        let key = u64::from_le_bytes(take(8).try_into().unwrap_or_default());
+        let mut floats = [0f64; F64_FIELDS];
+        for x in &mut floats {
+            *x = f64::from_le_bytes(take(8).try_into().unwrap_or_default());
+        }
+        let mut ints = [0u32; U32_FIELDS + 2];
+        for x in &mut ints {
+            *x = u32::from_le_bytes(take(4).try_into().unwrap_or_default());
+        }
+        let [score, jaccard, containment, coverage_a, coverage_b, terms_in_other_a, terms_in_other_b, facts_in_other_a, facts_in_other_b, lead_a, lead_b] =
+            floats;
+        let [a, b, aligned_a, sentences_a, aligned_b, sentences_b, simhash_distance, facts_a, facts_b, novel_facts_a, novel_facts_b] =
+            ints;
+        PairRecord {
+            key,
+            pair: ScoredPair {
+                a,
+                b,
+                evidence: Evidence {
+                    score,
+                    jaccard,
+                    containment,
+                    coverage_a,
+                    coverage_b,
+                    aligned_a,
+                    sentences_a,
+                    aligned_b,
+                    sentences_b,
+                    simhash_distance,
+                    terms_in_other_a,
+                    terms_in_other_b,
+                    facts_in_other_a,
+                    facts_in_other_b,
+                    facts_a,
+                    facts_b,
+                    novel_facts_a,
+                    novel_facts_b,
+                    lead_a,
+                    lead_b,
+                },
+            },
+        }
+    }
+}
+
+/// A verified pair as a clustering edge: strongest first, ties in report order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Edge {
+    /// `u64::MAX` minus the score's bits: scores are non-negative, so their
+    /// bit patterns sort like the scores.
+    weakness: u64,
+    key: u64,
+    a: u32,
+    b: u32,
+}
+
+impl Record for Edge {
+    const SIZE: usize = 24;
+
+    fn write_to(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.weakness.to_le_bytes());
+        out[8..16].copy_from_slice(&self.key.to_le_bytes());
+        out[16..20].copy_from_slice(&self.a.to_le_bytes());
+        out[20..].copy_from_slice(&self.b.to_le_bytes());
+    }
+
+    fn read_from(bytes: &[u8]) -> Self {
+        let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or_default());
+        let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap_or_default());
+        Edge {
+            weakness: u64_at(0),
+            key: u64_at(8),
+            a: u32_at(16),
+            b: u32_at(20),
+        }
+    }
+}
+
+/// The outcome of a scan with its verified pairs still on disk, sorted for
+/// the report: what the command line streams into `pairs.csv`.
+pub struct Streamed {
+    pub ids: Ids,
+    pub pairs: Sorted<PairRecord>,
+    pub clusters: Vec<Vec<u32>>,
+    /// Candidate pairs, kept only when [`ScanOptions::keep_candidates`] is set.
+    pub candidates: Vec<(u32, u32)>,
+    pub stats: ScanStats,
+}
+
+/// Runs the whole pipeline on documents already read.
+pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
+    let streamed = scan_stream(
+        |sink| {
+            for doc in documents {
+                sink(doc)?;
+            }
+            Ok(())
+        },
+        options,
+    )?;
+    let pairs = streamed
+        .pairs
+        .map(|r| r.map(|r| r.pair))
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(|e| temp_error(&options.temp_dir(), e))?;
+    Ok(Scan {
+        ids: streamed.ids.to_vec(),
+        candidates: streamed.candidates,
+        pairs,
+        clusters: streamed.clusters,
+        stats: streamed.stats,
+    })
+}
+
+/// Runs the pipeline on documents handed over one at a time by `read`,
+/// holding in memory only per-document numbers (ids, offsets, ranks) and
+/// bounded buffers: segmented documents, band keys, anchors, candidate and
+/// verified pairs go to temporary files under [`ScanOptions::tmp_dir`].
+pub fn scan_stream(
+    read: impl FnOnce(&mut dyn FnMut(Document) -> Result<()>) -> Result<()>,
+    options: &ScanOptions,
+) -> Result<Streamed> {
+    options.validate()?;
+    let dir = options.temp_dir();
+    let fail = |e: io::Error| temp_error(&dir, e);
+    let buffer = options.buffer_bytes;
+    let mut stages = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
+        stages.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+
+    // Pass 1: read, segment, store; count sentences.
+    let mut first = FirstPass {
+        store: StoreWriter::new(&dir).map_err(fail)?,
+        sentences: Sorter::new(&dir, buffer),
+        ids: Ids::default(),
+        check: IdCheck::default(),
+        batch: Vec::new(),
+        batch_bytes: 0,
+    };
+    read(&mut |doc| first.add(doc, &dir))?;
+    first.flush(&dir)?;
+    let FirstPass {
+        store,
+        sentences,
+        ids,
+        check,
+        ..
+    } = first;
+    drop(check);
+    let store = store.finish().map_err(fail)?;
+    let n = ids.len();
+    lap("read+segment", &mut stages);
+
+    // Corpus statistics: boilerplate sentences, then term frequencies.
+    let min_docs = options
+        .boilerplate_min_docs
+        .max((options.boilerplate_share * n as f64).ceil() as usize);
+    let boilerplate = frequent(sentences.finish().map_err(fail)?, min_docs).map_err(fail)?;
+    let mut df = HashMap::default();
+    for batch in batches(n) {
+        let terms: Vec<Vec<u64>> = batch
+            .into_par_iter()
+            .map(|d| Ok(content_terms(&segmented(store.read(d as u32)?), &boilerplate)))
+            .collect::<io::Result<_>>()
+            .map_err(fail)?;
+        df = merge_counts(df, count_in_documents(terms.into_par_iter()));
+    }
+    let corpus = Corpus {
+        boilerplate,
+        df,
+        documents: n as u64,
+    };
+    lap("statistics", &mut stages);
+
+    // Pass 2: sign; band keys and anchors go to sorted runs.
+    let banding = options.banding();
+    let mut bands: Sorter<(u64, u32)> = Sorter::new(&dir, buffer);
+    let mut anchors: Sorter<(u64, u32)> = Sorter::new(&dir, buffer);
+    let mut simhashes = Vec::with_capacity(n);
+    for batch in batches(n) {
+        let start = batch.start;
+        let signed: Vec<Signed> = batch
+            .into_par_iter()
+            .map(|d| Ok(corpus.sign(store.read(d as u32)?, options, banding)))
+            .collect::<io::Result<_>>()
+            .map_err(fail)?;
+        for (i, s) in signed.into_iter().enumerate() {
+            let doc = (start + i) as u32;
+            bands
+                .extend(s.band_keys.iter().map(|&k| (k, doc)))
+                .map_err(fail)?;
+            anchors
+                .extend(s.anchors.iter().map(|&k| (k, doc)))
+                .map_err(fail)?;
+            simhashes.push(s.features.simhash);
+        }
+    }
+    lap("sign", &mut stages);
+
+    // Candidates from the three indexes, merged on disk.
+    let mut candidates: Sorter<u64> = Sorter::new(&dir, buffer);
+    let shared_pairs = |entries: Sorted<(u64, u32)>,
+                            min_shared: usize,
+                            max_bucket: usize,
+                            large: index::LargeBucket,
+                            candidates: &mut Sorter<u64>|
+     -> io::Result<usize> {
+        let mut occurrences: Sorter<u64> = Sorter::new(&dir, buffer);
+        index::bucket_pairs(entries, min_shared, max_bucket, large, &mut |p| {
+            occurrences.push(p)
+        })?;
+        let mut found = 0;
+        index::shared_often(occurrences.finish()?, min_shared, &mut |p| {
+            found += 1;
+            candidates.push(index::pack(p))
+        })?;
+        Ok(found)
+    };
+    let lsh_count = shared_pairs(
+        bands.finish().map_err(fail)?,
+        options.min_shared_bands,
+        index::MAX_BUCKET_FOR_ALL_PAIRS,
+        index::LargeBucket::Star,
+        &mut candidates,
+    )
+    .map_err(fail)?;
+    let anchor_count = shared_pairs(
+        anchors.finish().map_err(fail)?,
+        options.min_shared_anchors,
+        options.max_anchor_docs,
+        index::LargeBucket::Skip,
+        &mut candidates,
+    )
+    .map_err(fail)?;
+    let tables =
+        BlockTables::new(options.simhash_distance, options.simhash_blocks).map_err(Error::Usage)?;
+    let near = tables.candidates(&simhashes);
+    drop(simhashes);
+    let near_count = near.len();
+    candidates
+        .extend(near.into_iter().map(index::pack))
+        .map_err(fail)?;
+    let candidates = candidates.finish().map_err(fail)?;
+    lap("index", &mut stages);
+
+    // Verify in batches of candidates, building the features each needs.
+    let ranks = ids.ranks();
+    let mut pairs: Sorter<PairRecord> = Sorter::new(&dir, buffer);
+    let mut edges: Sorter<Edge> = Sorter::new(&dir, buffer);
+    let mut kept = Vec::new();
+    let mut distinct = 0usize;
+    let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
+    let mut last = None;
+    let mut verify_batch = |batch: &mut Vec<(u32, u32)>| -> io::Result<()> {
+        let mut docs: Vec<u32> = batch.iter().flat_map(|&(a, b)| [a, b]).collect();
+        docs.par_sort_unstable();
+        docs.dedup();
+        let features: Vec<Features> = docs
+            .par_iter()
+            .map(|&d| Ok(corpus.features(store.read(d)?, options.shingle_size)))
+            .collect::<io::Result<_>>()?;
+        let of = |d: u32| &features[docs.binary_search(&d).unwrap_or_default()];
+        let verified: Vec<PairRecord> = batch
+            .par_iter()
+            .filter_map(|&(x, y)| {
+                let (a, b) = if ranks[x as usize] <= ranks[y as usize] {
+                    (x, y)
+                } else {
+                    (y, x)
+                };
+                let (fa, fb) = (of(a), of(b));
+                if !verify::could_reach(fa, fb, &options.verify, options.verify.threshold) {
+                    return None;
+                }
+                let evidence = verify::evidence(fa, fb, &options.verify);
+                (evidence.score >= options.verify.threshold).then(|| PairRecord {
+                    key: (ranks[a as usize] as u64) << 32 | ranks[b as usize] as u64,
+                    pair: ScoredPair { a, b, evidence },
+                })
+            })
+            .collect();
+        for record in verified {
+            edges.push(Edge {
+                weakness: u64::MAX - record.pair.evidence.score.to_bits(),
+                key: record.key,
+                a: record.pair.a,
+                b: record.pair.b,
+            })?;
+            pairs.push(record)?;
+        }
+        batch.clear();
+        Ok(())
+    };
+    for candidate in candidates {
+        let candidate = candidate.map_err(fail)?;
+        if last == Some(candidate) {
+            continue;
+        }
+        last = Some(candidate);
+        distinct += 1;
+        let pair = index::unpack(candidate);
+        if options.keep_candidates {
+            kept.push(pair);
+        }
+        batch.push(pair);
+        if batch.len() >= VERIFY_BATCH {
+            verify_batch(&mut batch).map_err(fail)?;
+        }
+    }
+    verify_batch(&mut batch).map_err(fail)?;
+    let verified = pairs.len() as usize;
+    let pairs = pairs.finish().map_err(fail)?;
+    lap("verify", &mut stages);
+
+    // Cluster along the edges, strongest first, behind the chain guard,
+    // which checks pairs of earlier members: their features come from the
+    // store through a small cache.
+    let cache = FeatureCache::new(&store, &corpus, options.shingle_size);
+    let min_score = options.verify.threshold * options.chain_score_ratio;
+    let guard = cluster::ChainGuard {
+        sample: options.chain_sample,
+        min_support: options.chain_support,
+        supports: |x: u32, y: u32| {
+            let (Some(fx), Some(fy)) = (cache.get(x), cache.get(y)) else {
+                return false;
+            };
+            verify::could_reach(&fx, &fy, &options.verify, min_score)
+                && verify::evidence(&fx, &fy, &options.verify).score >= min_score
+        },
+    };
+    let mut edge_error = None;
+    let edges = edges.finish().map_err(fail)?.map_while(|e| match e {
+        Ok(e) => Some((e.a, e.b)),
+        Err(e) => {
+            edge_error = Some(e);
+            None
+        }
+    });
+    let mut sets = cluster::guarded_union(n, edges, &guard);
+    if let Some(e) = edge_error.take().or_else(|| cache.error()) {
+        return Err(fail(e));
+    }
+    let clusters = cluster::groups(
+        &mut sets,
+        |x, y| ranks[x as usize].cmp(&ranks[y as usize]),
+        options.keep_singletons,
+    );
+    lap("cluster", &mut stages);
+
+    let stats = ScanStats {
+        documents: n,
+        banding: Some(banding),
+        lsh_candidates: lsh_count,
+        simhash_candidates: near_count,
+        anchor_candidates: anchor_count,
+        candidates: distinct,
+        verified,
+        boilerplate: corpus.boilerplate.len(),
+        temp_bytes: store.bytes(),
+        stages,
+    };
+    Ok(Streamed {
+        ids,
+        pairs,
+        clusters,
+        candidates: kept,
+        stats,
+    })
+}
+
+/// Document index ranges of one batch each.
+fn batches(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..n).step_by(BATCH_DOCS).map(move |s| s..(s + BATCH_DOCS).min(n))
+}
+
+/// Features of recently used documents for the chain guard; cleared when
+/// full, which keeps it bounded and costs little (the guard's checks
+/// cluster around the groups being merged).
+struct FeatureCache<'a> {
+    store: &'a Store,
+    corpus: &'a Corpus,
+    shingle_size: usize,
+    cached: std::cell::RefCell<HashMap<u32, std::rc::Rc<Features>>>,
+    error: std::cell::RefCell<Option<io::Error>>,
+}
+
+const FEATURE_CACHE_DOCS: usize = 4096;
+
+impl<'a> FeatureCache<'a> {
+    fn new(store: &'a Store, corpus: &'a Corpus, shingle_size: usize) -> Self {
+        FeatureCache {
+            store,
+            corpus,
+            shingle_size,
+            cached: Default::default(),
+            error: Default::default(),
+        }
+    }
+
+    /// `None` after a read error, which [`Self::error`] then returns.
+    fn get(&self, doc: u32) -> Option<std::rc::Rc<Features>> {
+        if let Some(f) = self.cached.borrow().get(&doc) {
+            return Some(f.clone());
+        }
+        match self.store.read(doc) {
+            Ok(tokens) => {
+                let f = std::rc::Rc::new(self.corpus.features(tokens, self.shingle_size));
+                let mut cached = self.cached.borrow_mut();
+                if cached.len() >= FEATURE_CACHE_DOCS {
+                    cached.clear();
+                }
+                cached.insert(doc, f.clone());
+                Some(f)
+            }
+            Err(e) => {
+                self.error.borrow_mut().get_or_insert(e);
+                None
+            }
+        }
+    }
+
+    fn error(&self) -> Option<io::Error> {
+        self.error.borrow_mut().take()
+    }
+}
+
+/// Segments and signs every document in memory (for `explain` and `eval
+/// --pairs-out`, which look at a few pairs of a set that fits): the same
+/// features the streaming scan computes.
+pub fn sign_all(
+    texts: Vec<String>,
+    options: &ScanOptions,
+    banding: Banding,
+) -> (Vec<Signed>, usize) {
+    let n = texts.len();
+    let segmented: Vec<Segmented> = texts
+        .into_par_iter()
+        .map(|text| segmented(text::tokenize(&text)))
+        .collect();
+    let min_docs = options
+        .boilerplate_min_docs
+        .max((options.boilerplate_share * n as f64).ceil() as usize);
+    let mut hashes: Vec<u64> = segmented
+        .iter()
+        .flat_map(|d| {
+            let mut h = d.sentence_hashes.clone();
+            h.sort_unstable();
+            h.dedup();
+            h
+        })
+        .collect();
+    hashes.par_sort_unstable();
+    let boilerplate = frequent(hashes.into_iter().map(Ok), min_docs).unwrap_or_default();
+    let df = count_in_documents(
+        segmented
+            .par_iter()
+            .map(|d| content_terms(d, &boilerplate)),
+    );
+    let corpus = Corpus {
+        boilerplate,
+        df,
+        documents: n as u64,
+    };
+    let signed = segmented
+        .into_par_iter()
+        .map(|doc| {
+            let shingles = content(&doc, &corpus.boilerplate, options.shingle_size).shingles;
+            let mut signed = corpus.sign(doc.tokens, options, banding);
+            signed.features.shingles = shingles;
+            signed
+        })
+        .collect();
+    (signed, corpus.boilerplate.len())
 }
 
 /// Position of each id, for looking documents up by id.
@@ -538,18 +1165,12 @@ mod tests {
             .map(|_| format!("{}{footer}", story(&mut rng, 6)))
             .collect();
         let options = ScanOptions::default();
-        let (signed, boilerplate) =
-            sign_all(texts.clone(), &options, options.banding(), &mut |_| {});
+        let (signed, boilerplate) = sign_all(texts.clone(), &options, options.banding());
         assert_eq!(boilerplate, 3);
         assert!(signed.iter().all(|s| s.features.sentences.len() == 6));
 
         // Below the document count the same lines are ordinary sentences.
-        let (signed, boilerplate) = sign_all(
-            texts[..10].to_vec(),
-            &options,
-            options.banding(),
-            &mut |_| {},
-        );
+        let (signed, boilerplate) = sign_all(texts[..10].to_vec(), &options, options.banding());
         assert_eq!(boilerplate, 0);
         assert!(signed.iter().all(|s| s.features.sentences.len() == 9));
     }

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::hash::{hash_bytes, hash_term};
+use crate::hash::{term_id, word_id};
 
 /// Terms keep this many leading characters of a word (see the module docs).
 pub const TERM_PREFIX_CHARS: usize = 6;
@@ -23,9 +23,9 @@ pub const TERM_PREFIX_CHARS: usize = 6;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
     /// Hash of the whole normalised word: what shingles are built from.
-    pub word: u64,
+    pub word: u32,
     /// Hash of the word's term, or `None` for a stop word.
-    pub term: Option<u64>,
+    pub term: Option<u32>,
     /// A number, or a capitalised word inside a sentence: names, places,
     /// figures and dates, the facts a rewrite keeps and a new story changes.
     pub salient: bool,
@@ -242,9 +242,9 @@ pub fn sentence_texts(text: &str) -> Vec<SentenceText> {
 
 fn token(folded: &str, original: &str, name_like: bool) -> Token {
     let numeric = original.chars().any(|c| c.is_numeric());
-    let term = (!is_stop_word(folded)).then(|| hash_term(term_of(folded)));
+    let term = (!is_stop_word(folded)).then(|| term_id(term_of(folded)));
     Token {
-        word: hash_bytes(folded.as_bytes()),
+        word: word_id(folded),
         salient: term.is_some() && (numeric || name_like),
         term,
     }
@@ -258,7 +258,7 @@ pub fn term_words(text: &str) -> std::collections::HashMap<u64, String> {
     for word in nfkc(text).unicode_words() {
         fold_into(word, &mut folded);
         if !is_stop_word(&folded) {
-            out.entry(hash_term(term_of(&folded)))
+            out.entry(term_id(term_of(&folded)) as u64)
                 .or_insert_with(|| folded.clone());
         }
     }

@@ -74,7 +74,7 @@ impl Default for VerifyOptions {
 }
 
 /// The evidence for one pair, in the order of `pairs.csv`'s columns.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Evidence {
     pub score: f64,
     pub jaccard: f64,
