@@ -68,7 +68,9 @@ pub fn guarded_edges<F: Fn(u32, u32) -> bool>(
     guard: &ChainGuard<F>,
 ) -> Vec<(u32, u32)> {
     let mut accepted = Vec::new();
-    guarded(n, edges.iter().copied(), guard, |a, b| accepted.push((a, b)));
+    guarded(n, edges.iter().copied(), guard, |a, b| {
+        accepted.push((a, b))
+    });
     accepted
 }
 

@@ -128,12 +128,18 @@ struct Resources {
     /// (several sorts can be open at once).
     #[arg(long, value_name = "MB", default_value_t = ScanOptions::default().buffer_bytes >> 20)]
     buffer_mb: usize,
+
+    /// Megabytes of verification features kept in memory between signing
+    /// and verifying; documents beyond it are rebuilt from the temporary store.
+    #[arg(long, value_name = "MB", default_value_t = ScanOptions::default().feature_memory >> 20)]
+    feature_mb: usize,
 }
 
 impl Resources {
     fn apply(&self, options: &mut ScanOptions) -> storydup::Result<()> {
         options.tmp_dir = self.tmp_dir.clone();
         options.buffer_bytes = self.buffer_mb.max(1) << 20;
+        options.feature_memory = self.feature_mb << 20;
         options.validate()
     }
 }

@@ -77,9 +77,7 @@ pub fn write_reports(
     std::fs::create_dir_all(out_dir)
         .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
     let pairs = write_atomically(out_dir, PAIRS_FILE, |w| write_pairs(ids, pairs, w))?;
-    let clusters = write_atomically(out_dir, CLUSTERS_FILE, |w| {
-        write_clusters(ids, clusters, w)
-    })?;
+    let clusters = write_atomically(out_dir, CLUSTERS_FILE, |w| write_clusters(ids, clusters, w))?;
     Ok(vec![pairs, clusters])
 }
 
@@ -146,11 +144,7 @@ fn write_clusters(ids: &Ids, clusters: &[Vec<u32>], out: &mut dyn Write) -> std:
 /// The closing summary for standard error.
 pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> String {
     let mut out = String::new();
-    let in_clusters: usize = clusters
-        .iter()
-        .filter(|c| c.len() > 1)
-        .map(Vec::len)
-        .sum();
+    let in_clusters: usize = clusters.iter().filter(|c| c.len() > 1).map(Vec::len).sum();
     let clusters = clusters.iter().filter(|c| c.len() > 1).count();
     out.push_str(&format!("storydup: {} documents\n", s.documents));
     if let Some(b) = s.banding {
@@ -177,8 +171,10 @@ pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> Str
     ));
     if s.temp_bytes > 0 {
         out.push_str(&format!(
-            "  temporary store: {:.1} MB of segmented documents\n",
-            s.temp_bytes as f64 / 1e6
+            "  temporary files: {:.1} MB of segmented documents, {} sorted runs; features of {} documents kept in memory\n",
+            s.temp_bytes as f64 / 1e6,
+            s.spilled_runs,
+            s.features_kept
         ));
     }
     let times: Vec<String> = s

@@ -60,6 +60,9 @@ pub struct ScanOptions {
     pub buffer_bytes: usize,
     /// Keep the candidate pairs in [`Scan::candidates`] (for `eval`).
     pub keep_candidates: bool,
+    /// Bytes of verification features kept in memory from signing to
+    /// verifying; beyond it they are built again from the store when needed.
+    pub feature_memory: usize,
 }
 
 impl Default for ScanOptions {
@@ -84,6 +87,7 @@ impl Default for ScanOptions {
             tmp_dir: None,
             buffer_bytes: 128 << 20,
             keep_candidates: false,
+            feature_memory: 1 << 30,
         }
     }
 }
@@ -128,7 +132,10 @@ impl ScanOptions {
         BlockTables::new(self.simhash_distance, self.simhash_blocks).map_err(Error::Usage)?;
         let dir = self.temp_dir();
         if !dir.is_dir() {
-            return Err(Error::file(&dir, "the folder for temporary files does not exist"));
+            return Err(Error::file(
+                &dir,
+                "the folder for temporary files does not exist",
+            ));
         }
         Ok(())
     }
@@ -155,6 +162,10 @@ pub struct ScanStats {
     pub boilerplate: usize,
     /// Size of the segmented documents in the temporary store.
     pub temp_bytes: u64,
+    /// Sorted runs written to disk by the external sorts (0: all in memory).
+    pub spilled_runs: usize,
+    /// Documents whose verification features stayed in memory after signing.
+    pub features_kept: usize,
     pub stages: Vec<(&'static str, Duration)>,
 }
 
@@ -250,14 +261,21 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
     let sentence_terms: Vec<(u32, Vec<u64>)> = kept
         .iter()
         .map(|(position, tokens)| {
-            let mut terms: Vec<u64> = tokens.iter().filter_map(|t| t.term).map(u64::from).collect();
+            let mut terms: Vec<u64> = tokens
+                .iter()
+                .filter_map(|t| t.term)
+                .map(u64::from)
+                .collect();
             terms.sort_unstable();
             terms.dedup();
             (*position, terms)
         })
         .filter(|(_, terms)| !terms.is_empty())
         .collect();
-    let mut all_terms: Vec<u64> = kept_tokens().filter_map(|t| t.term).map(u64::from).collect();
+    let mut all_terms: Vec<u64> = kept_tokens()
+        .filter_map(|t| t.term)
+        .map(u64::from)
+        .collect();
     all_terms.sort_unstable();
     let term_counts = all_terms
         .chunk_by(|x, y| x == y)
@@ -282,7 +300,10 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
 /// stream of each document's distinct sentence hashes: bylines,
 /// "Advertisement", share buttons, cookie notices. They say nothing about
 /// which story a document tells, so they are no evidence either way.
-fn frequent(sorted: impl Iterator<Item = io::Result<u64>>, min_docs: usize) -> io::Result<HashSet<u64>> {
+fn frequent(
+    sorted: impl Iterator<Item = io::Result<u64>>,
+    min_docs: usize,
+) -> io::Result<HashSet<u64>> {
     let mut out = HashSet::default();
     let mut current = None;
     let mut count = 0usize;
@@ -368,8 +389,16 @@ impl Corpus {
         features(self.content(tokens, shingle_size), &self.df, self.documents)
     }
 
-    fn sign(&self, tokens: text::Tokens, options: &ScanOptions, banding: Banding) -> Signed {
-        let doc = self.content(tokens, 0);
+    /// `shingle_size` 0 leaves the features without shingles (enough for
+    /// signing); otherwise they are complete, for verification.
+    fn sign(
+        &self,
+        tokens: text::Tokens,
+        options: &ScanOptions,
+        banding: Banding,
+        shingle_size: usize,
+    ) -> Signed {
+        let doc = self.content(tokens, shingle_size);
         let signature = sketch::minhash(doc.term_counts.iter().map(|(t, _)| *t), options.num_perm);
         let features = features(doc, &self.df, self.documents);
         Signed {
@@ -446,7 +475,9 @@ impl Ids {
     }
 
     pub fn to_vec(&self) -> Vec<String> {
-        (0..self.len() as u32).map(|d| self.get(d).to_string()).collect()
+        (0..self.len() as u32)
+            .map(|d| self.get(d).to_string())
+            .collect()
     }
 
     /// Each document's position in id order: reports are sorted by id, and
@@ -519,7 +550,7 @@ const BATCH_DOCS: usize = 4096;
 const BATCH_BYTES: usize = 64 << 20;
 /// Candidate pairs verified per batch; the features of their documents are
 /// built for the batch and dropped after it.
-const VERIFY_BATCH: usize = 1 << 18;
+const VERIFY_BATCH: usize = 1 << 17;
 
 /// The first pass: segments documents as they arrive and writes them to the
 /// store, counting the documents each sentence appears in on the way.
@@ -658,10 +689,32 @@ impl Record for PairRecord {
         for x in &mut ints {
             *x = u32::from_le_bytes(take(4).try_into().unwrap_or_default());
         }
-        let [score, jaccard, containment, coverage_a, coverage_b, terms_in_other_a, terms_in_other_b, facts_in_other_a, facts_in_other_b, lead_a, lead_b] =
-            floats;
-        let [a, b, aligned_a, sentences_a, aligned_b, sentences_b, simhash_distance, facts_a, facts_b, novel_facts_a, novel_facts_b] =
-            ints;
+        let [
+            score,
+            jaccard,
+            containment,
+            coverage_a,
+            coverage_b,
+            terms_in_other_a,
+            terms_in_other_b,
+            facts_in_other_a,
+            facts_in_other_b,
+            lead_a,
+            lead_b,
+        ] = floats;
+        let [
+            a,
+            b,
+            aligned_a,
+            sentences_a,
+            aligned_b,
+            sentences_b,
+            simhash_distance,
+            facts_a,
+            facts_b,
+            novel_facts_a,
+            novel_facts_b,
+        ] = ints;
         PairRecord {
             key,
             pair: ScoredPair {
@@ -809,12 +862,18 @@ pub fn scan_stream(
     let min_docs = options
         .boilerplate_min_docs
         .max((options.boilerplate_share * n as f64).ceil() as usize);
+    let mut runs = sentences.runs();
     let boilerplate = frequent(sentences.finish().map_err(fail)?, min_docs).map_err(fail)?;
     let mut df = HashMap::default();
     for batch in batches(n) {
         let terms: Vec<Vec<u64>> = batch
             .into_par_iter()
-            .map(|d| Ok(content_terms(&segmented(store.read(d as u32)?), &boilerplate)))
+            .map(|d| {
+                Ok(content_terms(
+                    &segmented(store.read(d as u32)?),
+                    &boilerplate,
+                ))
+            })
             .collect::<io::Result<_>>()
             .map_err(fail)?;
         df = merge_counts(df, count_in_documents(terms.into_par_iter()));
@@ -830,12 +889,18 @@ pub fn scan_stream(
     let banding = options.banding();
     let mut bands: Sorter<(u64, u32)> = Sorter::new(&dir, buffer);
     let mut anchors: Sorter<(u64, u32)> = Sorter::new(&dir, buffer);
+    // The first documents' full features stay in memory while they fit in
+    // `feature_memory`; verification builds the others again from the store.
+    let mut bank: Vec<Features> = Vec::new();
+    let mut bank_bytes = 0usize;
     let mut simhashes = Vec::with_capacity(n);
     for batch in batches(n) {
         let start = batch.start;
+        let keep = bank.len() == start && bank_bytes < options.feature_memory;
+        let shingle_size = if keep { options.shingle_size } else { 0 };
         let signed: Vec<Signed> = batch
             .into_par_iter()
-            .map(|d| Ok(corpus.sign(store.read(d as u32)?, options, banding)))
+            .map(|d| Ok(corpus.sign(store.read(d as u32)?, options, banding, shingle_size)))
             .collect::<io::Result<_>>()
             .map_err(fail)?;
         for (i, s) in signed.into_iter().enumerate() {
@@ -847,6 +912,10 @@ pub fn scan_stream(
                 .extend(s.anchors.iter().map(|&k| (k, doc)))
                 .map_err(fail)?;
             simhashes.push(s.features.simhash);
+            if keep {
+                bank_bytes += s.features.heap_bytes();
+                bank.push(s.features);
+            }
         }
     }
     lap("sign", &mut stages);
@@ -854,23 +923,25 @@ pub fn scan_stream(
     // Candidates from the three indexes, merged on disk.
     let mut candidates: Sorter<u64> = Sorter::new(&dir, buffer);
     let shared_pairs = |entries: Sorted<(u64, u32)>,
-                            min_shared: usize,
-                            max_bucket: usize,
-                            large: index::LargeBucket,
-                            candidates: &mut Sorter<u64>|
-     -> io::Result<usize> {
+                        min_shared: usize,
+                        max_bucket: usize,
+                        large: index::LargeBucket,
+                        candidates: &mut Sorter<u64>|
+     -> io::Result<(usize, usize)> {
         let mut occurrences: Sorter<u64> = Sorter::new(&dir, buffer);
         index::bucket_pairs(entries, min_shared, max_bucket, large, &mut |p| {
             occurrences.push(p)
         })?;
         let mut found = 0;
+        let spilled = occurrences.runs();
         index::shared_often(occurrences.finish()?, min_shared, &mut |p| {
             found += 1;
             candidates.push(index::pack(p))
         })?;
-        Ok(found)
+        Ok((found, spilled))
     };
-    let lsh_count = shared_pairs(
+    runs += bands.runs() + anchors.runs();
+    let (lsh_count, lsh_runs) = shared_pairs(
         bands.finish().map_err(fail)?,
         options.min_shared_bands,
         index::MAX_BUCKET_FOR_ALL_PAIRS,
@@ -878,7 +949,7 @@ pub fn scan_stream(
         &mut candidates,
     )
     .map_err(fail)?;
-    let anchor_count = shared_pairs(
+    let (anchor_count, anchor_runs) = shared_pairs(
         anchors.finish().map_err(fail)?,
         options.min_shared_anchors,
         options.max_anchor_docs,
@@ -894,6 +965,7 @@ pub fn scan_stream(
     candidates
         .extend(near.into_iter().map(index::pack))
         .map_err(fail)?;
+    runs += lsh_runs + anchor_runs + candidates.runs();
     let candidates = candidates.finish().map_err(fail)?;
     lap("index", &mut stages);
 
@@ -906,14 +978,21 @@ pub fn scan_stream(
     let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
     let mut last = None;
     let mut verify_batch = |batch: &mut Vec<(u32, u32)>| -> io::Result<()> {
-        let mut docs: Vec<u32> = batch.iter().flat_map(|&(a, b)| [a, b]).collect();
+        let mut docs: Vec<u32> = batch
+            .iter()
+            .flat_map(|&(a, b)| [a, b])
+            .filter(|&d| d as usize >= bank.len())
+            .collect();
         docs.par_sort_unstable();
         docs.dedup();
-        let features: Vec<Features> = docs
+        let built: Vec<Features> = docs
             .par_iter()
             .map(|&d| Ok(corpus.features(store.read(d)?, options.shingle_size)))
             .collect::<io::Result<_>>()?;
-        let of = |d: u32| &features[docs.binary_search(&d).unwrap_or_default()];
+        let of = |d: u32| match bank.get(d as usize) {
+            Some(f) => f,
+            None => &built[docs.binary_search(&d).unwrap_or_default()],
+        };
         let verified: Vec<PairRecord> = batch
             .par_iter()
             .filter_map(|&(x, y)| {
@@ -963,13 +1042,14 @@ pub fn scan_stream(
     }
     verify_batch(&mut batch).map_err(fail)?;
     let verified = pairs.len() as usize;
+    runs += pairs.runs() + edges.runs();
     let pairs = pairs.finish().map_err(fail)?;
     lap("verify", &mut stages);
 
     // Cluster along the edges, strongest first, behind the chain guard,
     // which checks pairs of earlier members: their features come from the
     // store through a small cache.
-    let cache = FeatureCache::new(&store, &corpus, options.shingle_size);
+    let cache = FeatureCache::new(&store, &corpus, &bank, options.shingle_size);
     let min_score = options.verify.threshold * options.chain_score_ratio;
     let guard = cluster::ChainGuard {
         sample: options.chain_sample,
@@ -1011,6 +1091,8 @@ pub fn scan_stream(
         verified,
         boilerplate: corpus.boilerplate.len(),
         temp_bytes: store.bytes(),
+        spilled_runs: runs,
+        features_kept: bank.len(),
         stages,
     };
     Ok(Streamed {
@@ -1024,7 +1106,25 @@ pub fn scan_stream(
 
 /// Document index ranges of one batch each.
 fn batches(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
-    (0..n).step_by(BATCH_DOCS).map(move |s| s..(s + BATCH_DOCS).min(n))
+    (0..n)
+        .step_by(BATCH_DOCS)
+        .map(move |s| s..(s + BATCH_DOCS).min(n))
+}
+
+/// Features held in the bank or in the cache.
+enum Held<'a> {
+    Bank(&'a Features),
+    Cached(std::rc::Rc<Features>),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Features;
+    fn deref(&self) -> &Features {
+        match self {
+            Held::Bank(f) => f,
+            Held::Cached(f) => f,
+        }
+    }
 }
 
 /// Features of recently used documents for the chain guard; cleared when
@@ -1032,6 +1132,7 @@ fn batches(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
 /// cluster around the groups being merged).
 struct FeatureCache<'a> {
     store: &'a Store,
+    bank: &'a [Features],
     corpus: &'a Corpus,
     shingle_size: usize,
     cached: std::cell::RefCell<HashMap<u32, std::rc::Rc<Features>>>,
@@ -1041,9 +1142,15 @@ struct FeatureCache<'a> {
 const FEATURE_CACHE_DOCS: usize = 4096;
 
 impl<'a> FeatureCache<'a> {
-    fn new(store: &'a Store, corpus: &'a Corpus, shingle_size: usize) -> Self {
+    fn new(
+        store: &'a Store,
+        corpus: &'a Corpus,
+        bank: &'a [Features],
+        shingle_size: usize,
+    ) -> Self {
         FeatureCache {
             store,
+            bank,
             corpus,
             shingle_size,
             cached: Default::default(),
@@ -1052,9 +1159,12 @@ impl<'a> FeatureCache<'a> {
     }
 
     /// `None` after a read error, which [`Self::error`] then returns.
-    fn get(&self, doc: u32) -> Option<std::rc::Rc<Features>> {
+    fn get(&self, doc: u32) -> Option<Held<'a>> {
+        if let Some(f) = self.bank.get(doc as usize) {
+            return Some(Held::Bank(f));
+        }
         if let Some(f) = self.cached.borrow().get(&doc) {
-            return Some(f.clone());
+            return Some(Held::Cached(f.clone()));
         }
         match self.store.read(doc) {
             Ok(tokens) => {
@@ -1064,7 +1174,7 @@ impl<'a> FeatureCache<'a> {
                     cached.clear();
                 }
                 cached.insert(doc, f.clone());
-                Some(f)
+                Some(Held::Cached(f))
             }
             Err(e) => {
                 self.error.borrow_mut().get_or_insert(e);
@@ -1105,11 +1215,7 @@ pub fn sign_all(
         .collect();
     hashes.par_sort_unstable();
     let boilerplate = frequent(hashes.into_iter().map(Ok), min_docs).unwrap_or_default();
-    let df = count_in_documents(
-        segmented
-            .par_iter()
-            .map(|d| content_terms(d, &boilerplate)),
-    );
+    let df = count_in_documents(segmented.par_iter().map(|d| content_terms(d, &boilerplate)));
     let corpus = Corpus {
         boilerplate,
         df,
@@ -1119,7 +1225,7 @@ pub fn sign_all(
         .into_par_iter()
         .map(|doc| {
             let shingles = content(&doc, &corpus.boilerplate, options.shingle_size).shingles;
-            let mut signed = corpus.sign(doc.tokens, options, banding);
+            let mut signed = corpus.sign(doc.tokens, options, banding, 0);
             signed.features.shingles = shingles;
             signed
         })

@@ -187,7 +187,6 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,9 +203,7 @@ mod tests {
         let mut writer = StoreWriter::new(dir.path()).unwrap();
         let tokens: Vec<Tokens> = texts.iter().map(|t| crate::text::tokenize(t)).collect();
         for t in &tokens {
-            writer
-                .append(&StoreWriter::compress(t).unwrap())
-                .unwrap();
+            writer.append(&StoreWriter::compress(t).unwrap()).unwrap();
         }
         let store = writer.finish().unwrap();
         assert_eq!(store.len(), texts.len());

@@ -56,6 +56,22 @@ pub struct Features {
     pub simhash: u64,
 }
 
+impl Features {
+    /// Approximate heap bytes held, for memory budgets.
+    pub fn heap_bytes(&self) -> usize {
+        let pair = std::mem::size_of::<(u64, f32)>();
+        let sentences: usize = self
+            .sentences
+            .iter()
+            .map(|s| std::mem::size_of::<Sentence>() + s.terms.capacity() * pair)
+            .sum();
+        std::mem::size_of::<Features>()
+            + self.shingles.capacity() * 8
+            + sentences
+            + (self.terms.capacity() + self.facts.capacity()) * pair
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct VerifyOptions {
     /// Weighted Dice similarity at which two sentences count as aligned.

@@ -1,0 +1,104 @@
+//! The bounded-memory path: with sort buffers of a few kilobytes and no
+//! features kept in memory, every sort spills runs to disk and every feature
+//! is rebuilt from the store, and the result must not change.
+
+use assert_cmd::Command;
+use storydup::input::{InputOptions, read_all};
+use storydup::scan::{Scan, ScanOptions, scan};
+
+fn bbc() -> String {
+    let input = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/devsets/bbc_news_dev/docs.jsonl"
+    );
+    assert!(
+        std::path::Path::new(input).exists(),
+        "{input} is missing: put ../shared beside the repository"
+    );
+    input.to_string()
+}
+
+fn scan_with(options: &ScanOptions) -> Scan {
+    let (documents, _) = read_all(&[bbc()], &InputOptions::default()).unwrap();
+    scan(documents, options).unwrap()
+}
+
+#[test]
+fn spilling_every_sort_to_disk_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let in_memory = scan_with(&ScanOptions {
+        keep_candidates: true,
+        ..ScanOptions::default()
+    });
+    let on_disk = scan_with(&ScanOptions {
+        keep_candidates: true,
+        tmp_dir: Some(tmp.path().to_path_buf()),
+        buffer_bytes: 4096,
+        feature_memory: 0,
+        ..ScanOptions::default()
+    });
+    assert!(in_memory.pairs.len() > 50, "the set should yield pairs");
+    assert_eq!(in_memory.stats.spilled_runs, 0);
+    assert_eq!(in_memory.stats.features_kept, in_memory.ids.len());
+    assert!(
+        on_disk.stats.spilled_runs > 20,
+        "{}",
+        on_disk.stats.spilled_runs
+    );
+    assert_eq!(on_disk.stats.features_kept, 0);
+    assert_eq!(in_memory.candidates, on_disk.candidates);
+    assert_eq!(in_memory.clusters, on_disk.clusters);
+    assert_eq!(in_memory.pairs.len(), on_disk.pairs.len());
+    for (x, y) in in_memory.pairs.iter().zip(&on_disk.pairs) {
+        assert_eq!((x.a, x.b, &x.evidence), (y.a, y.b, &y.evidence));
+    }
+    // Temporary files have no names: nothing is left once the scan is over.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn reports_are_identical_with_tiny_buffers_and_a_tmp_dir() {
+    let run = |extra: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        Command::cargo_bin("storydup")
+            .unwrap()
+            .args(["scan", &bbc(), "--out"])
+            .arg(out.path())
+            .args(extra)
+            .assert()
+            .success();
+        (
+            std::fs::read(out.path().join("pairs.csv")).unwrap(),
+            std::fs::read(out.path().join("clusters.csv")).unwrap(),
+        )
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_arg = tmp.path().display().to_string();
+    let default = run(&[]);
+    assert!(default.0.len() > 1000);
+    assert_eq!(
+        default,
+        run(&[
+            "--tmp-dir",
+            &tmp_arg,
+            "--buffer-mb",
+            "1",
+            "--feature-mb",
+            "0"
+        ])
+    );
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_missing_tmp_dir_is_an_error_naming_it() {
+    let out = tempfile::tempdir().unwrap();
+    Command::cargo_bin("storydup")
+        .unwrap()
+        .args(["scan", &bbc(), "--tmp-dir", "/no/such/folder", "--out"])
+        .arg(out.path())
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("/no/such/folder"));
+    assert!(!out.path().join("pairs.csv").exists());
+}
