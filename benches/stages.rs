@@ -19,7 +19,7 @@ fn seed_texts() -> Vec<String> {
 
 fn features(text: &str) -> Features {
     let tokens = text::tokenize(text);
-    let words: Vec<u64> = tokens.tokens.iter().map(|t| t.word).collect();
+    let words: Vec<u64> = tokens.tokens.iter().map(|t| t.word as u64).collect();
     Features {
         shingles: sketch::shingles(&words, 3),
         sentences: tokens
@@ -30,7 +30,7 @@ fn features(text: &str) -> Features {
                     tokens.tokens[r.start as usize..r.end as usize]
                         .iter()
                         .filter_map(|t| t.term)
-                        .map(|t| (t, 1.0))
+                        .map(|t| (t as u64, 1.0))
                         .collect(),
                 )
             })
@@ -55,7 +55,13 @@ fn stages(c: &mut Criterion) {
     });
     let tokens: Vec<Vec<u64>> = texts
         .iter()
-        .map(|t| text::tokenize(t).tokens.iter().map(|t| t.word).collect())
+        .map(|t| {
+            text::tokenize(t)
+                .tokens
+                .iter()
+                .map(|t| t.word as u64)
+                .collect()
+        })
         .collect();
     group.bench_function("shingle (word 3-grams)", |b| {
         b.iter(|| {
