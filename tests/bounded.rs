@@ -102,3 +102,27 @@ fn a_missing_tmp_dir_is_an_error_naming_it() {
         .stderr(predicates::str::contains("/no/such/folder"));
     assert!(!out.path().join("pairs.csv").exists());
 }
+
+#[test]
+fn an_input_error_midway_leaves_no_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut jsonl = String::new();
+    for i in 0..5000 {
+        jsonl.push_str(&format!(
+            "{{\"id\": \"d{i}\", \"text\": \"Story {i} about Putin and Witkoff. It has {i} words.\"}}\n"
+        ));
+    }
+    jsonl.push_str("{\"id\": \"broken\", \"text\": \n");
+    std::fs::write(dir.path().join("docs.jsonl"), jsonl).unwrap();
+    Command::cargo_bin("storydup")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["scan", "docs.jsonl", "--out", "out", "--tmp-dir"])
+        .arg(tmp.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("docs.jsonl:5001"));
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    assert!(!dir.path().join("out").exists());
+}
