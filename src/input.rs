@@ -64,6 +64,8 @@ pub struct InputOptions {
     pub format: Option<Format>,
     pub id_field: String,
     pub text_field: String,
+    /// Skip records that cannot be used (and list them) instead of stopping.
+    pub skip_bad: bool,
 }
 
 impl Default for InputOptions {
@@ -72,6 +74,7 @@ impl Default for InputOptions {
             format: None,
             id_field: "id".into(),
             text_field: "text".into(),
+            skip_bad: false,
         }
     }
 }
@@ -83,6 +86,54 @@ pub struct InputStats {
     /// Folder entries whose names imply no known format (reported, not read).
     pub ignored_files: Vec<String>,
     pub bytes: u64,
+    /// Records skipped under [`InputOptions::skip_bad`], in reading order.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A record left out, where it was and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub origin: Origin,
+    pub reason: String,
+}
+
+impl Skipped {
+    /// The skip for a record-level error; `None` for errors that stop a run
+    /// (unreadable files, broken compressed streams, usage errors).
+    fn of(error: &Error) -> Option<Skipped> {
+        match error {
+            Error::Record { origin, message } => Some(Skipped {
+                origin: origin.clone(),
+                reason: message.clone(),
+            }),
+            Error::DuplicateId { id, first, second } => Some(Skipped {
+                origin: second.clone(),
+                reason: format!("duplicate id {id:?} (first at {first})"),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Hands a parsed record to `sink`; with `skip_bad`, a record that cannot be
+/// parsed or that the sink refuses (a duplicate id) is listed and skipped.
+fn deliver(
+    record: Result<Document>,
+    options: &InputOptions,
+    stats: &mut InputStats,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<()> {
+    let outcome = record.and_then(|doc| sink(doc));
+    match outcome {
+        Err(error) if options.skip_bad => match Skipped::of(&error) {
+            Some(skipped) => {
+                stats.skipped.push(skipped);
+                Ok(())
+            }
+            None => Err(error),
+        },
+        other => other,
+    }
 }
 
 /// Reads every input and hands each document to `sink`, in a stable order.
@@ -190,16 +241,18 @@ fn read_file(
     stats.files += 1;
     match format {
         Format::Text => {
-            let text = read_text_file(reader, &shown)?;
-            stats.bytes += text.len() as u64;
-            sink(Document {
+            let record = read_text_file(reader, &shown).map(|text| Document {
                 id: text_id.to_string(),
                 text,
                 origin: Origin {
-                    path: shown,
+                    path: shown.clone(),
                     line: 0,
                 },
-            })
+            });
+            if let Ok(doc) = &record {
+                stats.bytes += doc.text.len() as u64;
+            }
+            deliver(record, options, stats, sink)
         }
         _ => read_records(reader, &shown, format, options, stats, sink),
     }
@@ -300,35 +353,52 @@ fn read_jsonl(
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            Error::record(
-                origin(line_no),
-                format!("invalid UTF-8 at byte {}", bom + e.valid_up_to() + 1),
-            )
-        })?;
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| Error::record(origin(line_no), format!("malformed JSON: {e}")))?;
-        let serde_json::Value::Object(mut object) = value else {
-            return Err(Error::record(origin(line_no), "not a JSON object"));
-        };
-        // The id is copied (it is short and may also be the text field); the
-        // text is moved out, so a large document is never copied.
-        let id = string_field(object.get(&options.id_field), &options.id_field)
-            .map(str::to_string)
-            .map_err(|m| Error::record(origin(line_no), m))?;
-        let text = match object.remove(&options.text_field) {
-            Some(serde_json::Value::String(s)) => s,
-            other => {
-                let message = string_field(other.as_ref(), &options.text_field).unwrap_err();
-                return Err(Error::record(origin(line_no), message));
-            }
-        };
-        sink(Document {
-            id,
-            text,
-            origin: origin(line_no),
-        })?;
+        deliver(
+            parse_json_record(bytes, bom, options, origin(line_no)),
+            options,
+            stats,
+            sink,
+        )?;
     }
+}
+
+/// One JSONL line as a document (the id copied, the text moved out).
+fn parse_json_record(
+    bytes: &[u8],
+    bom: usize,
+    options: &InputOptions,
+    origin: Origin,
+) -> Result<Document> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let message = format!("invalid UTF-8 at byte {}", bom + e.valid_up_to() + 1);
+            return Err(Error::record(origin, message));
+        }
+    };
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(e) => return Err(Error::record(origin, format!("malformed JSON: {e}"))),
+    };
+    let serde_json::Value::Object(mut object) = value else {
+        return Err(Error::record(origin, "not a JSON object"));
+    };
+    // The id is copied (it is short and may also be the text field); the
+    // text is moved out, so a large document is never copied.
+    let id = match string_field(object.get(&options.id_field), &options.id_field) {
+        Ok(id) => id.to_string(),
+        Err(message) => return Err(Error::record(origin, message)),
+    };
+    let text = match object.remove(&options.text_field) {
+        Some(serde_json::Value::String(s)) => s,
+        other => {
+            let message = string_field(other.as_ref(), &options.text_field)
+                .err()
+                .unwrap_or_default();
+            return Err(Error::record(origin, message));
+        }
+    };
+    Ok(Document { id, text, origin })
 }
 
 fn string_field<'a>(value: Option<&'a serde_json::Value>, name: &str) -> Result<&'a str, String> {
@@ -396,19 +466,35 @@ fn read_csv(
     let id_col = column(&options.id_field)?;
     let text_col = column(&options.text_field)?;
     let mut record = csv::StringRecord::new();
-    while csv.read_record(&mut record).map_err(csv_error)? {
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        stats.bytes += record.as_slice().len() as u64;
-        sink(Document {
-            id: record[id_col].to_string(),
-            text: record[text_col].to_string(),
-            origin: Origin {
-                path: shown.to_string(),
-                line,
-            },
-        })?;
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let line = record.position().map(|p| p.line()).unwrap_or(0);
+                stats.bytes += record.as_slice().len() as u64;
+                let doc = Document {
+                    id: record[id_col].to_string(),
+                    text: record[text_col].to_string(),
+                    origin: Origin {
+                        path: shown.to_string(),
+                        line,
+                    },
+                };
+                deliver(Ok(doc), options, stats, sink)?;
+            }
+            // A row of the wrong width or with invalid UTF-8 is one bad
+            // record: the reader can go on after it.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+                ) =>
+            {
+                deliver(Err(csv_error(e)), options, stats, sink)?
+            }
+            Err(e) => return Err(csv_error(e)),
+        }
     }
-    Ok(())
 }
 
 /// Reads every document into memory, rejecting duplicate ids.

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
-use storydup::input::{Format, InputOptions, read_all, read_documents};
+use storydup::input::{Format, InputOptions, InputStats, read_all, read_documents};
 use storydup::scan::{ScanOptions, Streamed, scan, scan_stream};
 use storydup::sketch::Banding;
 use storydup::verify::VerifyOptions;
@@ -108,6 +108,12 @@ struct ScanArgs {
     /// Also list documents that belong to no cluster, each as its own cluster.
     #[arg(long)]
     singletons: bool,
+
+    /// Skip records that cannot be used (malformed JSON, missing fields,
+    /// invalid UTF-8, rows of the wrong width, duplicate ids) instead of
+    /// stopping; each is listed with file, line and reason in skipped.csv.
+    #[arg(long)]
+    skip_bad: bool,
 
     #[command(flatten)]
     tuning: Tuning,
@@ -294,6 +300,7 @@ fn run_explain(args: ExplainArgs) -> storydup::Result<()> {
             format: None,
             id_field: args.id_field.clone(),
             text_field: args.text_field.clone(),
+            skip_bad: false,
         };
         let (documents, _) = read_all(&args.inputs, &input_options)?;
         let (ids, texts): (Vec<String>, Vec<String>) =
@@ -344,20 +351,28 @@ fn run_scan(args: ScanArgs) -> storydup::Result<()> {
         format: args.format,
         id_field: args.id_field,
         text_field: args.text_field,
+        skip_bad: args.skip_bad,
     };
-    let mut input_stats = None;
+    let mut input_stats = InputStats::default();
     let result = scan_stream(
         |sink| {
-            input_stats = Some(read_documents(&args.inputs, &input_options, sink)?);
+            input_stats = read_documents(&args.inputs, &input_options, sink)?;
             Ok(())
         },
         &options,
     )?;
+    let skipped = &input_stats.skipped;
     if result.ids.is_empty() {
-        return Err(Error::file(
-            args.inputs.join(" "),
-            "no documents found (folders are searched for .txt, .md, .jsonl, .ndjson and .csv files)",
-        ));
+        let why = match skipped.first() {
+            Some(s) => format!(
+                "no usable documents: all {} records were skipped (the first at {}: {})",
+                skipped.len(),
+                s.origin,
+                s.reason
+            ),
+            None => "no documents found (folders are searched for .txt, .md, .jsonl, .ndjson and .csv files)".into(),
+        };
+        return Err(Error::file(args.inputs.join(" "), why));
     }
     let report_started = Instant::now();
     let Streamed {
@@ -367,11 +382,21 @@ fn run_scan(args: ScanArgs) -> storydup::Result<()> {
         mut stats,
         ..
     } = result;
-    let written =
+    let mut written =
         report::write_reports(&ids, pairs.map(|r| r.map(|r| r.pair)), &clusters, &args.out)?;
+    if args.skip_bad {
+        written.push(report::write_skipped(skipped, &args.out)?);
+    }
     stats.stages.push(("report", report_started.elapsed()));
     eprint!("{}", report::summary(&stats, &clusters, &written));
-    let ignored = input_stats.map(|s| s.ignored_files).unwrap_or_default();
+    if args.skip_bad {
+        eprintln!(
+            "  skipped {} bad records (listed in {})",
+            skipped.len(),
+            report::SKIPPED_FILE
+        );
+    }
+    let ignored = &input_stats.ignored_files;
     if !ignored.is_empty() {
         eprintln!(
             "  ignored {} files of unknown type, e.g. {}",

@@ -13,6 +13,7 @@ use crate::verify::Evidence;
 
 pub const PAIRS_FILE: &str = "pairs.csv";
 pub const CLUSTERS_FILE: &str = "clusters.csv";
+pub const SKIPPED_FILE: &str = "skipped.csv";
 
 /// The evidence columns of `pairs.csv`, after `doc_a,doc_b`.
 pub const EVIDENCE_HEADER: [&str; 21] = [
@@ -79,6 +80,20 @@ pub fn write_reports(
     let pairs = write_atomically(out_dir, PAIRS_FILE, |w| write_pairs(ids, pairs, w))?;
     let clusters = write_atomically(out_dir, CLUSTERS_FILE, |w| write_clusters(ids, clusters, w))?;
     Ok(vec![pairs, clusters])
+}
+
+/// Writes `skipped.csv` (`file,line,reason`, in reading order) into `out_dir`.
+pub fn write_skipped(skipped: &[crate::input::Skipped], out_dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
+    write_atomically(out_dir, SKIPPED_FILE, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(["file", "line", "reason"])?;
+        for s in skipped {
+            csv.write_record([&s.origin.path, &s.origin.line.to_string(), &s.reason])?;
+        }
+        csv.flush()
+    })
 }
 
 fn write_atomically(

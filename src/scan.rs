@@ -511,12 +511,12 @@ impl IdCheck {
         if self.paths.last() != Some(&doc.origin.path) {
             self.paths.push(doc.origin.path.clone());
         }
-        self.origins
-            .push(((self.paths.len() - 1) as u32, doc.origin.line));
+        let origin = ((self.paths.len() - 1) as u32, doc.origin.line);
         let hash = crate::hash::hash_bytes(doc.id.as_bytes());
         let first = match self.first.entry(hash) {
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(next);
+                self.origins.push(origin);
                 return Ok(());
             }
             std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
@@ -527,6 +527,7 @@ impl IdCheck {
             match self.collided.entry(doc.id.clone()) {
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     slot.insert(next);
+                    self.origins.push(origin);
                     return Ok(());
                 }
                 std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
