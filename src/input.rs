@@ -123,7 +123,7 @@ fn deliver(
     stats: &mut InputStats,
     sink: &mut dyn FnMut(Document) -> Result<()>,
 ) -> Result<()> {
-    let outcome = record.and_then(|doc| sink(doc));
+    let outcome = record.and_then(sink);
     match outcome {
         Err(error) if options.skip_bad => match Skipped::of(&error) {
             Some(skipped) => {
