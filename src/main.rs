@@ -222,8 +222,36 @@ struct Tuning {
     simhash_blocks: u32,
 }
 
+/// On SIGINT (Ctrl-C), SIGTERM or SIGHUP: remove the reports being written,
+/// say so, and exit at once with 128 + the signal number, as shells expect.
+/// Temporary spill files have no names, so they go with the process.
+fn exit_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let name = match signal {
+                SIGINT => "SIGINT",
+                SIGTERM => "SIGTERM",
+                _ => "SIGHUP",
+            };
+            let (removed, _held) = report::remove_unfinished();
+            let what = if removed > 0 {
+                format!("; removed {removed} unfinished report(s)")
+            } else {
+                String::new()
+            };
+            eprintln!("storydup: interrupted by {name}, stopping{what}");
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    exit_on_signals();
     if cli.threads > 0
         && let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(cli.threads)

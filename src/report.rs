@@ -77,6 +77,7 @@ pub fn write_reports(
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out_dir)
         .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
+    remove_stale(out_dir);
     let pairs = write_atomically(out_dir, PAIRS_FILE, |w| write_pairs(ids, pairs, w))?;
     let clusters = write_atomically(out_dir, CLUSTERS_FILE, |w| write_clusters(ids, clusters, w))?;
     Ok(vec![pairs, clusters])
@@ -96,6 +97,40 @@ pub fn write_skipped(skipped: &[crate::input::Skipped], out_dir: &Path) -> Resul
     })
 }
 
+/// Temporary report files being written, so an interrupted run can remove
+/// them ([`remove_unfinished`]) before it exits.
+static UNFINISHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes the temporary files of reports being written, and holds the lock
+/// so that none is renamed into place afterwards; for a signal handler that
+/// exits next. Returns how many it removed.
+pub fn remove_unfinished() -> (usize, std::sync::MutexGuard<'static, Vec<PathBuf>>) {
+    let guard = UNFINISHED.lock().unwrap_or_else(|e| e.into_inner());
+    let removed = guard
+        .iter()
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count();
+    (removed, guard)
+}
+
+/// Removes temporary reports that a killed run (SIGKILL, power loss) left in
+/// `dir`: `.pairs.csv.XXXXXX.tmp` and the like. Two runs must not share an
+/// output folder.
+fn remove_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = [PAIRS_FILE, CLUSTERS_FILE, SKIPPED_FILE]
+            .iter()
+            .any(|report| name.starts_with(&format!(".{report}.")));
+        if ours && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn write_atomically(
     dir: &Path,
     name: &str,
@@ -113,13 +148,23 @@ fn write_atomically(
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
     let mut temp = builder.tempfile_in(dir).map_err(fail)?;
-    {
+    let temp_path = temp.path().to_path_buf();
+    UNFINISHED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(temp_path.clone());
+    let written = (|| {
         let mut buffered = std::io::BufWriter::new(temp.as_file_mut());
-        fill(&mut buffered).map_err(fail)?;
-        buffered.flush().map_err(fail)?;
-    }
-    temp.as_file().sync_all().map_err(fail)?;
+        fill(&mut buffered)?;
+        buffered.flush()?;
+        drop(buffered);
+        temp.as_file().sync_all()
+    })();
+    let mut unfinished = UNFINISHED.lock().unwrap_or_else(|e| e.into_inner());
+    unfinished.retain(|p| p != &temp_path);
+    written.map_err(fail)?;
     temp.persist(&target).map_err(|e| fail(e.error))?;
+    drop(unfinished);
     Ok(target)
 }
 
