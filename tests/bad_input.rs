@@ -169,3 +169,34 @@ fn skip_bad_when_every_record_is_bad_is_an_error_saying_so() {
         .stderr(predicate::str::contains("all 2 records were skipped"));
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn an_unreadable_file_is_an_error_naming_it() {
+    // Reading /proc/self/mem at offset 0 fails with EIO even for root, for
+    // whom permission bits do not stop a read.
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("storydup")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["scan", "/proc/self/mem", "--format", "jsonl", "--out", "out"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("/proc/self/mem").and(predicate::str::contains("cannot read")));
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_written_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("docs.jsonl"), line("orig", &seed("000"))).unwrap();
+    // A regular file where a folder must go: no one can create it.
+    fs::write(dir.path().join("taken"), "a file").unwrap();
+    Command::cargo_bin("storydup")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["scan", "docs.jsonl", "--out", "taken/out"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("taken/out").and(predicate::str::contains("cannot create")));
+    assert_eq!(fs::read_to_string(dir.path().join("taken")).unwrap(), "a file");
+}
