@@ -294,6 +294,9 @@ pub fn rewrite_score(coverage: f64, novel_facts: u32, containment: f64, lead: f6
 /// document as a whole. Coverage and lead coverage are bounded by the
 /// sentences passing that test; novel facts and containment are exact.
 pub fn could_reach(a: &Features, b: &Features, options: &VerifyOptions, min_score: f64) -> bool {
+    if identical(a, b) {
+        return true;
+    }
     let (novel_a, novel_b) = (
         novel_count(&a.facts, &b.facts),
         novel_count(&b.facts, &a.facts),
@@ -350,6 +353,15 @@ fn coverage_bound(x: &Features, y: &Features, sentence_threshold: f64) -> (f64, 
     (share(possible, total), share(lead_possible, lead_total))
 }
 
+/// The same words in the same order, after boilerplate removal: an exact
+/// copy, whatever its length or vocabulary, so its score is 1.
+fn identical(a: &Features, b: &Features) -> bool {
+    !a.shingles.is_empty()
+        && a.shingles == b.shingles
+        && a.terms.len() == b.terms.len()
+        && a.terms.iter().zip(&b.terms).all(|(x, y)| x.0 == y.0)
+}
+
 /// All the evidence for a pair and its score in [0, 1] (symmetric).
 pub fn evidence(a: &Features, b: &Features, options: &VerifyOptions) -> Evidence {
     let (jaccard, containment) = overlap(&a.shingles, &b.shingles);
@@ -370,12 +382,16 @@ pub fn evidence(a: &Features, b: &Features, options: &VerifyOptions) -> Evidence
         novel_count(&b.facts, &a.facts),
     );
     let lead = lead_a.min(lead_b);
-    let score = rewrite_score(coverage_a, novel_facts_a, containment, lead).max(rewrite_score(
-        coverage_b,
-        novel_facts_b,
-        containment,
-        lead,
-    ));
+    let score = if identical(a, b) {
+        1.0
+    } else {
+        rewrite_score(coverage_a, novel_facts_a, containment, lead).max(rewrite_score(
+            coverage_b,
+            novel_facts_b,
+            containment,
+            lead,
+        ))
+    };
     Evidence {
         score,
         jaccard,

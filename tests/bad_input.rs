@@ -178,10 +178,19 @@ fn an_unreadable_file_is_an_error_naming_it() {
     Command::cargo_bin("storydup")
         .unwrap()
         .current_dir(dir.path())
-        .args(["scan", "/proc/self/mem", "--format", "jsonl", "--out", "out"])
+        .args([
+            "scan",
+            "/proc/self/mem",
+            "--format",
+            "jsonl",
+            "--out",
+            "out",
+        ])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("/proc/self/mem").and(predicate::str::contains("cannot read")));
+        .stderr(
+            predicate::str::contains("/proc/self/mem").and(predicate::str::contains("cannot read")),
+        );
     assert!(!dir.path().join("out").exists());
 }
 
@@ -197,6 +206,11 @@ fn an_output_folder_that_cannot_be_written_is_an_error_naming_it() {
         .args(["scan", "docs.jsonl", "--out", "taken/out"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("taken/out").and(predicate::str::contains("cannot create")));
-    assert_eq!(fs::read_to_string(dir.path().join("taken")).unwrap(), "a file");
+        .stderr(
+            predicate::str::contains("taken/out").and(predicate::str::contains("cannot create")),
+        );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("taken")).unwrap(),
+        "a file"
+    );
 }
