@@ -101,7 +101,7 @@ proptest! {
 
     #[test]
     fn identical_documents_of_any_text_score_one(a in "\\PC{1,200}") {
-        prop_assume!(text::tokenize(&a).tokens.len() > 0);
+        prop_assume!(!text::tokenize(&a).tokens.is_empty());
         let (ab, _) = pair_evidence(&a, &a);
         prop_assert_eq!(ab.score, 1.0);
     }
