@@ -258,6 +258,33 @@ fn read_file(
     }
 }
 
+/// Reads the records of one already opened source (a file's contents, a
+/// buffer), naming it `shown` in errors: what the fuzz targets drive.
+pub fn read_from(
+    reader: impl BufRead + 'static,
+    shown: &str,
+    format: Format,
+    options: &InputOptions,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<InputStats> {
+    let mut stats = InputStats::default();
+    match format {
+        Format::Text => {
+            let record = read_text_file(Box::new(reader), shown).map(|text| Document {
+                id: shown.to_string(),
+                text,
+                origin: Origin {
+                    path: shown.to_string(),
+                    line: 0,
+                },
+            });
+            deliver(record, options, &mut stats, sink)?;
+        }
+        _ => read_records(reader, shown, format, options, &mut stats, sink)?,
+    }
+    Ok(stats)
+}
+
 /// Opens a file, decompressing by its suffix.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
     let file = File::open(path).map_err(|e| Error::file(path, describe_io(&e)))?;
