@@ -17,12 +17,15 @@
 //! ```
 
 pub mod cluster;
+pub mod document;
 pub mod error;
 pub mod eval;
 pub mod explain;
 pub mod hash;
+pub mod ids;
 pub mod index;
 pub mod input;
+pub mod records;
 pub mod report;
 pub mod scan;
 pub mod sketch;
