@@ -17,6 +17,21 @@ pub struct Document {
     pub id: String,
     pub text: String,
     pub origin: Origin,
+    /// The record as read, kept only with [`InputOptions::keep_raw`] (for
+    /// `--dedup-out`, which copies records through unchanged).
+    pub raw: Option<Raw>,
+}
+
+/// A record as it was in the input.
+#[derive(Clone, Debug)]
+pub enum Raw {
+    /// A JSONL line, without its line ending.
+    Line(String),
+    /// A CSV row with its file's header.
+    CsvRow {
+        header: std::sync::Arc<csv::StringRecord>,
+        row: csv::StringRecord,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +81,8 @@ pub struct InputOptions {
     pub text_field: String,
     /// Skip records that cannot be used (and list them) instead of stopping.
     pub skip_bad: bool,
+    /// Keep each record as read in [`Document::raw`].
+    pub keep_raw: bool,
 }
 
 impl Default for InputOptions {
@@ -75,6 +92,7 @@ impl Default for InputOptions {
             id_field: "id".into(),
             text_field: "text".into(),
             skip_bad: false,
+            keep_raw: false,
         }
     }
 }
@@ -160,6 +178,7 @@ pub fn read_documents(
                         path: "-".into(),
                         line: 0,
                     },
+                    raw: None,
                 })?;
             } else {
                 let reader = BufReader::with_capacity(1 << 20, io::stdin().lock());
@@ -248,6 +267,7 @@ fn read_file(
                     path: shown.clone(),
                     line: 0,
                 },
+                raw: None,
             });
             if let Ok(doc) = &record {
                 stats.bytes += doc.text.len() as u64;
@@ -277,6 +297,7 @@ pub fn read_from(
                     path: shown.to_string(),
                     line: 0,
                 },
+                raw: None,
             });
             deliver(record, options, &mut stats, sink)?;
         }
@@ -389,6 +410,13 @@ fn read_jsonl(
     }
 }
 
+/// A JSONL line without its line ending (the bytes are valid UTF-8).
+fn text_line(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes)
+        .unwrap_or_default()
+        .trim_end_matches(['\n', '\r'])
+}
+
 /// One JSONL line as a document (the id copied, the text moved out).
 fn parse_json_record(
     bytes: &[u8],
@@ -425,7 +453,15 @@ fn parse_json_record(
             return Err(Error::record(origin, message));
         }
     };
-    Ok(Document { id, text, origin })
+    let raw = options
+        .keep_raw
+        .then(|| Raw::Line(text_line(bytes).to_string()));
+    Ok(Document {
+        id,
+        text,
+        origin,
+        raw,
+    })
 }
 
 fn string_field<'a>(value: Option<&'a serde_json::Value>, name: &str) -> Result<&'a str, String> {
@@ -479,6 +515,7 @@ fn read_csv(
         )
     };
     let headers = csv.headers().map_err(csv_error)?.clone();
+    let header = std::sync::Arc::new(headers.clone());
     let column = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
             Error::record(
@@ -506,6 +543,10 @@ fn read_csv(
                         path: shown.to_string(),
                         line,
                     },
+                    raw: options.keep_raw.then(|| Raw::CsvRow {
+                        header: header.clone(),
+                        row: record.clone(),
+                    }),
                 };
                 deliver(Ok(doc), options, stats, sink)?;
             }

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod cluster;
+pub mod dedup;
 pub mod document;
 pub mod error;
 pub mod eval;

@@ -23,6 +23,10 @@ struct Cli {
     #[arg(long, global = true, default_value_t = 0)]
     threads: usize,
 
+    /// No progress display and no summary; errors are still reported.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -114,6 +118,30 @@ struct ScanArgs {
     /// stopping; each is listed with file, line and reason in skipped.csv.
     #[arg(long)]
     skip_bad: bool,
+
+    /// Report format: csv (pairs.csv, clusters.csv: the contract) or jsonl
+    /// (pairs.jsonl, clusters.jsonl, same fields). `--format` names the input's.
+    #[arg(long, value_name = "csv|jsonl", default_value = "csv")]
+    report_format: report::ReportFormat,
+
+    /// Also write the input records minus duplicates to FILE (.jsonl or .csv:
+    /// the name sets the format), one representative kept per cluster.
+    #[arg(long, value_name = "FILE")]
+    dedup_out: Option<PathBuf>,
+
+    /// Which member of a cluster --dedup-out keeps: earliest (in input order)
+    /// or longest.
+    #[arg(
+        long,
+        value_name = "earliest|longest",
+        default_value = "earliest",
+        requires = "dedup_out"
+    )]
+    keep: storydup::dedup::Keep,
+
+    /// Do not write report.html (written by default beside the reports).
+    #[arg(long)]
+    no_html: bool,
 
     #[command(flatten)]
     tuning: Tuning,
@@ -260,8 +288,9 @@ fn main() -> ExitCode {
         eprintln!("storydup: error: cannot start {} threads: {e}", cli.threads);
         return ExitCode::from(1);
     }
+    let quiet = cli.quiet;
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => run_scan(args, quiet),
         Command::Eval(args) => run_eval(args),
         Command::Explain(args) => run_explain(args),
     };
@@ -328,7 +357,7 @@ fn run_explain(args: ExplainArgs) -> storydup::Result<()> {
             format: None,
             id_field: args.id_field.clone(),
             text_field: args.text_field.clone(),
-            skip_bad: false,
+            ..InputOptions::default()
         };
         let (documents, _) = read_all(&args.inputs, &input_options)?;
         let (ids, texts): (Vec<String>, Vec<String>) =
@@ -371,7 +400,67 @@ fn run_eval(args: EvalArgs) -> storydup::Result<()> {
     Ok(())
 }
 
-fn run_scan(args: ScanArgs) -> storydup::Result<()> {
+/// Progress bars on standard error, one per stage, when it is a terminal.
+struct Bars {
+    current: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    hidden: bool,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        Bars {
+            current: std::sync::Mutex::new(None),
+            hidden: quiet || !std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl storydup::scan::Progress for Bars {
+    fn stage(&self, name: &'static str, total: Option<u64>) {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        self.finish();
+        if self.hidden {
+            return;
+        }
+        let (bar, template) = match total {
+            Some(total) => (
+                ProgressBar::new(total),
+                "{prefix:>11} [{bar:30}] {human_pos}/{human_len} {per_sec} ETA {eta}",
+            ),
+            None => (
+                ProgressBar::no_length(),
+                "{prefix:>11} {spinner} {human_pos} documents {per_sec} {elapsed}",
+            ),
+        };
+        let style = ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(name);
+        bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(bar) = &*self.current.lock().unwrap_or_else(|e| e.into_inner()) {
+            bar.inc(n);
+        }
+    }
+}
+
+fn run_scan(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     let started = Instant::now();
     let mut options = args.tuning.options(args.singletons)?;
     args.resources.apply(&mut options)?;
@@ -380,15 +469,24 @@ fn run_scan(args: ScanArgs) -> storydup::Result<()> {
         id_field: args.id_field,
         text_field: args.text_field,
         skip_bad: args.skip_bad,
+        keep_raw: false,
     };
+    if args.dedup_out.is_some() && args.inputs.iter().any(|i| i == "-") {
+        return Err(Error::Usage(
+            "--dedup-out reads the inputs a second time, so it cannot take `-` (standard input); save it to a file first".into(),
+        ));
+    }
     let mut input_stats = InputStats::default();
+    let bars = Bars::new(quiet);
     let result = scan_stream(
         |sink| {
             input_stats = read_documents(&args.inputs, &input_options, sink)?;
             Ok(())
         },
         &options,
+        &bars,
     )?;
+    bars.finish();
     let skipped = &input_stats.skipped;
     if result.ids.is_empty() {
         let why = match skipped.first() {
@@ -405,18 +503,43 @@ fn run_scan(args: ScanArgs) -> storydup::Result<()> {
     let report_started = Instant::now();
     let Streamed {
         ids,
+        lengths,
         pairs,
         clusters,
         mut stats,
         ..
     } = result;
-    let mut written =
-        report::write_reports(&ids, pairs.map(|r| r.map(|r| r.pair)), &clusters, &args.out)?;
+    stats.skipped = args.skip_bad.then_some(skipped.len());
+    let mut written = report::write_reports(
+        &ids,
+        pairs.map(|r| r.map(|r| r.pair)),
+        &clusters,
+        &args.out,
+        args.report_format,
+    )?;
     if args.skip_bad {
         written.push(report::write_skipped(skipped, &args.out)?);
     }
+    let mut dedup_line = None;
+    if let Some(path) = &args.dedup_out {
+        let dropped = storydup::dedup::dropped(ids.len(), &clusters, args.keep, &lengths);
+        let dedup = storydup::dedup::write(&args.inputs, &input_options, &dropped, path)?;
+        dedup_line = Some(format!(
+            "  deduplicated: kept {} of {} documents, dropped {} duplicates ({})",
+            dedup.kept,
+            dedup.kept + dedup.dropped,
+            dedup.dropped,
+            path.display()
+        ));
+    }
     stats.stages.push(("report", report_started.elapsed()));
+    if quiet {
+        return Ok(());
+    }
     eprint!("{}", report::summary(&stats, &clusters, &written));
+    if let Some(line) = dedup_line {
+        eprintln!("{line}");
+    }
     if args.skip_bad {
         eprintln!(
             "  skipped {} bad records (listed in {})",

@@ -67,6 +67,115 @@ pub fn evidence_fields(e: &Evidence, verdict: bool) -> Vec<String> {
     ]
 }
 
+/// How reports are written: CSV (the contract, and the default) or JSON lines
+/// with the same columns as keys and numbers as numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    #[default]
+    Csv,
+    Jsonl,
+}
+
+impl ReportFormat {
+    pub fn from_name(name: &str) -> Option<ReportFormat> {
+        match name.to_ascii_lowercase().as_str() {
+            "csv" => Some(ReportFormat::Csv),
+            "jsonl" => Some(ReportFormat::Jsonl),
+            _ => None,
+        }
+    }
+
+    /// `pairs.csv` becomes `pairs.jsonl`.
+    pub fn file_name(self, csv_name: &str) -> String {
+        match self {
+            ReportFormat::Csv => csv_name.to_string(),
+            ReportFormat::Jsonl => csv_name.replace(".csv", ".jsonl"),
+        }
+    }
+}
+
+impl std::str::FromStr for ReportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        ReportFormat::from_name(s)
+            .ok_or_else(|| format!("unknown report format {s:?} (expected csv or jsonl)"))
+    }
+}
+
+/// Rows of one report in either format.
+enum Table<'w> {
+    Csv(csv::Writer<&'w mut dyn Write>),
+    Jsonl {
+        out: &'w mut dyn Write,
+        header: Vec<String>,
+        text_columns: Vec<bool>,
+    },
+}
+
+impl<'w> Table<'w> {
+    /// `text` names the columns that stay strings in JSON (ids, verdicts).
+    fn new(
+        format: ReportFormat,
+        out: &'w mut dyn Write,
+        header: &[&str],
+        text: &[&str],
+    ) -> std::io::Result<Self> {
+        Ok(match format {
+            ReportFormat::Csv => {
+                let mut csv = csv::Writer::from_writer(out);
+                csv.write_record(header)?;
+                Table::Csv(csv)
+            }
+            ReportFormat::Jsonl => Table::Jsonl {
+                out,
+                header: header.iter().map(|h| h.to_string()).collect(),
+                text_columns: header.iter().map(|h| text.contains(h)).collect(),
+            },
+        })
+    }
+
+    fn row(&mut self, fields: &[&str]) -> std::io::Result<()> {
+        match self {
+            Table::Csv(csv) => csv.write_record(fields).map_err(std::io::Error::other),
+            Table::Jsonl {
+                out,
+                header,
+                text_columns,
+            } => {
+                // Keys in column order; numbers exactly as the CSV prints them.
+                let mut line = String::from("{");
+                for (i, ((key, field), text)) in header
+                    .iter()
+                    .zip(fields)
+                    .zip(text_columns.iter())
+                    .enumerate()
+                {
+                    if i > 0 {
+                        line.push(',');
+                    }
+                    line.push_str(&serde_json::Value::from(key.as_str()).to_string());
+                    line.push(':');
+                    let number = !*text && field.parse::<f64>().is_ok_and(f64::is_finite);
+                    if number {
+                        line.push_str(field);
+                    } else {
+                        line.push_str(&serde_json::Value::from(*field).to_string());
+                    }
+                }
+                line.push_str("}\n");
+                out.write_all(line.as_bytes())
+            }
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Table::Csv(mut csv) => csv.flush(),
+            Table::Jsonl { out, .. } => out.flush(),
+        }
+    }
+}
+
 /// Writes both reports into `out_dir` (created if missing); returns their
 /// paths. `pairs` come in report order (by the ids of a, then b), streamed.
 pub fn write_reports(
@@ -74,12 +183,17 @@ pub fn write_reports(
     pairs: impl Iterator<Item = std::io::Result<ScoredPair>>,
     clusters: &[Vec<u32>],
     out_dir: &Path,
+    format: ReportFormat,
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out_dir)
         .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
     remove_stale(out_dir);
-    let pairs = write_atomically(out_dir, PAIRS_FILE, |w| write_pairs(ids, pairs, w))?;
-    let clusters = write_atomically(out_dir, CLUSTERS_FILE, |w| write_clusters(ids, clusters, w))?;
+    let pairs = write_atomically(out_dir, &format.file_name(PAIRS_FILE), |w| {
+        write_pairs(ids, pairs, w, format)
+    })?;
+    let clusters = write_atomically(out_dir, &format.file_name(CLUSTERS_FILE), |w| {
+        write_clusters(ids, clusters, w, format)
+    })?;
     Ok(vec![pairs, clusters])
 }
 
@@ -122,16 +236,16 @@ fn remove_stale(dir: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = [PAIRS_FILE, CLUSTERS_FILE, SKIPPED_FILE]
+        let ours = ["pairs.", "clusters.", "skipped.", "report."]
             .iter()
-            .any(|report| name.starts_with(&format!(".{report}.")));
+            .any(|stem| name.starts_with(&format!(".{stem}")));
         if ours && name.ends_with(".tmp") {
             let _ = std::fs::remove_file(entry.path());
         }
     }
 }
 
-fn write_atomically(
+pub(crate) fn write_atomically(
     dir: &Path,
     name: &str,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -176,37 +290,89 @@ fn write_pairs(
     ids: &Ids,
     pairs: impl Iterator<Item = std::io::Result<ScoredPair>>,
     out: &mut dyn Write,
+    format: ReportFormat,
 ) -> std::io::Result<()> {
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(["doc_a", "doc_b"].iter().chain(&EVIDENCE_HEADER))?;
+    let header: Vec<&str> = ["doc_a", "doc_b"]
+        .iter()
+        .chain(&EVIDENCE_HEADER)
+        .copied()
+        .collect();
+    let mut table = Table::new(format, out, &header, &["doc_a", "doc_b", "verdict"])?;
     for pair in pairs {
         let pair = pair?;
-        let mut row = vec![ids.get(pair.a).to_string(), ids.get(pair.b).to_string()];
-        row.extend(evidence_fields(&pair.evidence, true));
-        csv.write_record(&row)?;
+        let evidence = evidence_fields(&pair.evidence, true);
+        let mut row = vec![ids.get(pair.a), ids.get(pair.b)];
+        row.extend(evidence.iter().map(String::as_str));
+        table.row(&row)?;
     }
-    csv.flush()
+    table.finish()
 }
 
-fn write_clusters(ids: &Ids, clusters: &[Vec<u32>], out: &mut dyn Write) -> std::io::Result<()> {
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(["cluster_id", "doc_id", "size"])?;
+fn write_clusters(
+    ids: &Ids,
+    clusters: &[Vec<u32>],
+    out: &mut dyn Write,
+    format: ReportFormat,
+) -> std::io::Result<()> {
+    let header = ["cluster_id", "doc_id", "size"];
+    let mut table = Table::new(format, out, &header, &["doc_id"])?;
     for (i, members) in clusters.iter().enumerate() {
         let id = (i + 1).to_string();
         let size = members.len().to_string();
         for &doc in members {
-            csv.write_record([id.as_str(), ids.get(doc), size.as_str()])?;
+            table.row(&[id.as_str(), ids.get(doc), size.as_str()])?;
         }
     }
-    csv.flush()
+    table.finish()
+}
+
+/// " (by size: 2: 10, 3-5: 4, ...)" for clusters of two or more; empty if none.
+fn clusters_by_size(clusters: &[Vec<u32>]) -> String {
+    const BINS: [(usize, usize, &str); 5] = [
+        (2, 2, "2"),
+        (3, 5, "3-5"),
+        (6, 10, "6-10"),
+        (11, 100, "11-100"),
+        (101, usize::MAX, ">100"),
+    ];
+    let counts: Vec<String> = BINS
+        .iter()
+        .filter_map(|&(lo, hi, name)| {
+            let n = clusters
+                .iter()
+                .filter(|c| (lo..=hi).contains(&c.len()))
+                .count();
+            (n > 0).then(|| format!("{name}: {n}"))
+        })
+        .collect();
+    if counts.is_empty() {
+        String::new()
+    } else {
+        format!(" (by size {})", counts.join(", "))
+    }
+}
+
+/// The process's peak resident memory so far (Linux: VmHWM), if known.
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// The closing summary for standard error.
 pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> String {
     let mut out = String::new();
+    let by_size = clusters_by_size(clusters);
     let in_clusters: usize = clusters.iter().filter(|c| c.len() > 1).map(Vec::len).sum();
     let clusters = clusters.iter().filter(|c| c.len() > 1).count();
-    out.push_str(&format!("storydup: {} documents\n", s.documents));
+    match s.skipped {
+        Some(skipped) => out.push_str(&format!(
+            "storydup: {} documents read, {skipped} records skipped\n",
+            s.documents
+        )),
+        None => out.push_str(&format!("storydup: {} documents\n", s.documents)),
+    }
     if let Some(b) = s.banding {
         out.push_str(&format!(
             "  candidates: {} pairs ({:.2} per document): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables, {} from sentence anchors\n",
@@ -227,7 +393,7 @@ pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> Str
         ));
     }
     out.push_str(&format!(
-        "  clusters: {clusters} holding {in_clusters} documents\n"
+        "  clusters: {clusters} holding {in_clusters} documents{by_size}\n"
     ));
     if s.temp_bytes > 0 {
         out.push_str(&format!(
@@ -243,6 +409,12 @@ pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> Str
         .map(|(name, t)| format!("{name} {:.3}s", t.as_secs_f64()))
         .collect();
     out.push_str(&format!("  time: {}\n", times.join(", ")));
+    if let Some(peak) = peak_memory_bytes() {
+        out.push_str(&format!(
+            "  peak memory: {:.0} MB resident\n",
+            peak as f64 / 1e6
+        ));
+    }
     for path in reports {
         out.push_str(&format!("  wrote {}\n", path.display()));
     }

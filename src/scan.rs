@@ -175,6 +175,8 @@ pub struct ScanStats {
     pub spilled_runs: usize,
     /// Documents whose verification features stayed in memory after signing.
     pub features_kept: usize,
+    /// Records the reader skipped (with `--skip-bad`); set by the caller.
+    pub skipped: Option<usize>,
     pub stages: Vec<(&'static str, Duration)>,
 }
 
@@ -208,6 +210,7 @@ struct FirstPass {
     sentences: Sorter<u64>,
     ids: Ids,
     check: IdCheck,
+    lengths: Vec<u32>,
     batch: Vec<Document>,
     batch_bytes: usize,
 }
@@ -216,6 +219,8 @@ impl FirstPass {
     fn add(&mut self, doc: Document, dir: &Path) -> Result<()> {
         self.check.check(&self.ids, &doc)?;
         self.ids.push(&doc.id);
+        self.lengths
+            .push(u32::try_from(doc.text.len()).unwrap_or(u32::MAX));
         self.batch_bytes += doc.text.len();
         self.batch.push(doc);
         if self.batch.len() >= BATCH_DOCS || self.batch_bytes >= BATCH_BYTES {
@@ -257,12 +262,28 @@ fn temp_error(dir: &Path, e: io::Error) -> Error {
 /// the report: what the command line streams into `pairs.csv`.
 pub struct Streamed {
     pub ids: Ids,
+    /// Text length of each document in bytes (for `--keep longest`).
+    pub lengths: Vec<u32>,
     pub pairs: Sorted<PairRecord>,
     pub clusters: Vec<Vec<u32>>,
     /// Candidate pairs, kept only when [`ScanOptions::keep_candidates`] is set.
     pub candidates: Vec<(u32, u32)>,
     pub stats: ScanStats,
 }
+
+/// How far a long stage has got, for a progress display; the command line
+/// draws it on a terminal, the library's own callers ignore it.
+pub trait Progress: Sync {
+    /// A stage starts; `total` is the count of its work items when known.
+    fn stage(&self, _name: &'static str, _total: Option<u64>) {}
+    /// `n` more items of the current stage are done.
+    fn advance(&self, _n: u64) {}
+}
+
+/// Shows nothing.
+pub struct Silent;
+
+impl Progress for Silent {}
 
 /// Runs the whole pipeline on documents already read.
 pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
@@ -274,6 +295,7 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
             Ok(())
         },
         options,
+        &Silent,
     )?;
     let pairs = streamed
         .pairs
@@ -296,6 +318,7 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
 pub fn scan_stream(
     read: impl FnOnce(&mut dyn FnMut(Document) -> Result<()>) -> Result<()>,
     options: &ScanOptions,
+    progress: &dyn Progress,
 ) -> Result<Streamed> {
     options.validate()?;
     let dir = options.temp_dir();
@@ -314,16 +337,22 @@ pub fn scan_stream(
         sentences: Sorter::new(&dir, buffer),
         ids: Ids::default(),
         check: IdCheck::default(),
+        lengths: Vec::new(),
         batch: Vec::new(),
         batch_bytes: 0,
     };
-    read(&mut |doc| first.add(doc, &dir))?;
+    progress.stage("reading", None);
+    read(&mut |doc| {
+        progress.advance(1);
+        first.add(doc, &dir)
+    })?;
     first.flush(&dir)?;
     let FirstPass {
         store,
         sentences,
         ids,
         check,
+        lengths,
         ..
     } = first;
     drop(check);
@@ -338,7 +367,9 @@ pub fn scan_stream(
     let mut runs = sentences.runs();
     let boilerplate = frequent(sentences.finish().map_err(fail)?, min_docs).map_err(fail)?;
     let mut df = HashMap::default();
+    progress.stage("statistics", Some(n as u64));
     for batch in batches(n) {
+        progress.advance(batch.len() as u64);
         let terms: Vec<Vec<u64>> = batch
             .into_par_iter()
             .map(|d| {
@@ -367,7 +398,9 @@ pub fn scan_stream(
     let mut bank: Vec<Features> = Vec::new();
     let mut bank_bytes = 0usize;
     let mut simhashes = Vec::with_capacity(n);
+    progress.stage("signing", Some(n as u64));
     for batch in batches(n) {
+        progress.advance(batch.len() as u64);
         let start = batch.start;
         let keep = bank.len() == start && bank_bytes < options.feature_memory;
         let shingle_size = if keep { options.shingle_size } else { 0 };
@@ -402,7 +435,8 @@ pub fn scan_stream(
                         candidates: &mut Sorter<u64>|
      -> io::Result<(usize, usize)> {
         let mut occurrences: Sorter<u64> = Sorter::new(&dir, buffer);
-        index::bucket_pairs(entries, min_shared, max_bucket, large, &mut |p| {
+        let counted = entries.inspect(|_| progress.advance(1));
+        index::bucket_pairs(counted, min_shared, max_bucket, large, &mut |p| {
             occurrences.push(p)
         })?;
         let mut found = 0;
@@ -414,6 +448,7 @@ pub fn scan_stream(
         Ok((found, spilled))
     };
     runs += bands.runs() + anchors.runs();
+    progress.stage("indexing", Some(bands.len() + anchors.len()));
     let (lsh_count, lsh_runs) = shared_pairs(
         bands.finish().map_err(fail)?,
         options.min_shared_bands,
@@ -497,7 +532,9 @@ pub fn scan_stream(
         batch.clear();
         Ok(())
     };
+    progress.stage("verifying", Some(candidates.len()));
     for candidate in candidates {
+        progress.advance(1);
         let candidate = candidate.map_err(fail)?;
         if last == Some(candidate) {
             continue;
@@ -536,8 +573,13 @@ pub fn scan_stream(
         },
     };
     let mut edge_error = None;
-    let edges = edges.finish().map_err(fail)?.map_while(|e| match e {
-        Ok(e) => Some((e.a, e.b)),
+    let edges = edges.finish().map_err(fail)?;
+    progress.stage("clustering", Some(edges.len()));
+    let edges = edges.map_while(|e| match e {
+        Ok(e) => {
+            progress.advance(1);
+            Some((e.a, e.b))
+        }
         Err(e) => {
             edge_error = Some(e);
             None
@@ -566,10 +608,12 @@ pub fn scan_stream(
         temp_bytes: store.bytes(),
         spilled_runs: runs,
         features_kept: bank.len(),
+        skipped: None,
         stages,
     };
     Ok(Streamed {
         ids,
+        lengths,
         pairs,
         clusters,
         candidates: kept,
@@ -721,6 +765,7 @@ mod tests {
                     path: "test".into(),
                     line: i + 1,
                 },
+                raw: None,
             })
             .collect();
         let result = scan(documents, &ScanOptions::default()).unwrap();
