@@ -145,7 +145,7 @@ fn shape_of(path: &Path) -> Result<Shape> {
 /// Where records go: plain lines, or a CSV writer once the header is known.
 enum Out<'w> {
     Plain(&'w mut dyn Write),
-    Csv(csv::Writer<&'w mut dyn Write>, csv::StringRecord),
+    Csv(Box<(csv::Writer<&'w mut dyn Write>, csv::StringRecord)>),
     Taken,
 }
 
@@ -208,11 +208,12 @@ impl<'w> RecordWriter<'w> {
             };
             let mut writer = csv::Writer::from_writer(out);
             writer.write_record(&header)?;
-            self.out = Out::Csv(writer, header);
+            self.out = Out::Csv(Box::new((writer, header)));
         }
-        let Out::Csv(writer, header) = &mut self.out else {
+        let Out::Csv(csv) = &mut self.out else {
             return Ok(());
         };
+        let (writer, header) = &mut **csv;
         match &doc.raw {
             Some(Raw::CsvRow { header: h, row }) if **h == *header => writer.write_record(row)?,
             _ => {
@@ -237,7 +238,7 @@ impl<'w> RecordWriter<'w> {
     fn finish(self) -> std::io::Result<()> {
         match self.out {
             Out::Plain(out) => out.flush(),
-            Out::Csv(mut writer, _) => writer.flush(),
+            Out::Csv(mut csv) => csv.0.flush(),
             Out::Taken => Ok(()),
         }
     }

@@ -33,8 +33,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Find rewritten stories and write pairs.csv and clusters.csv.
-    #[command(after_help = "Example:\n  storydup scan data/seeds --out storydup-out")]
+    /// Find rewritten stories and write pairs.csv, clusters.csv and report.html.
+    #[command(
+        after_help = "Examples:\n  storydup scan data/seeds --out storydup-out\n  storydup scan dump.jsonl.zst --skip-bad --dedup-out clean.jsonl --tmp-dir /data/tmp"
+    )]
     Scan(ScanArgs),
     /// Scan a labelled set (devsets format) and print precision, recall and F1.
     #[command(after_help = "Example:\n  storydup eval ../shared/devsets/clough_stevenson")]
@@ -45,6 +47,14 @@ enum Command {
         after_help = "Examples:\n  storydup explain data/seeds/000_6d5f35eb97f0d708.txt data/seeds/001_a6a27bf682eca62c.txt\n  storydup explain politics/081 politics/141 --in ../shared/devsets/bbc_news_dev/docs.jsonl"
     )]
     Explain(ExplainArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
+    #[command(
+        after_help = "Example:\n  storydup completions bash > ~/.local/share/bash-completion/completions/storydup"
+    )]
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff) generated from these options.
+    #[command(after_help = "Example:\n  storydup man > storydup.1 && man ./storydup.1")]
+    Man,
 }
 
 #[derive(Args)]
@@ -293,6 +303,17 @@ fn main() -> ExitCode {
         Command::Scan(args) => run_scan(args, quiet),
         Command::Eval(args) => run_eval(args),
         Command::Explain(args) => run_explain(args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "storydup", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .map_err(|e| Error::file("-", format!("cannot write the manual page: {e}")))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -510,9 +531,14 @@ fn run_scan(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
         ..
     } = result;
     stats.skipped = args.skip_bad.then_some(skipped.len());
+    let mut scores = storydup::showcase::ScoreSample::default();
     let mut written = report::write_reports(
         &ids,
-        pairs.map(|r| r.map(|r| r.pair)),
+        pairs.map(|r| r.map(|r| r.pair)).inspect(|p| {
+            if let Ok(p) = p {
+                scores.add(p.evidence.score);
+            }
+        }),
         &clusters,
         &args.out,
         args.report_format,
@@ -532,6 +558,28 @@ fn run_scan(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
             path.display()
         ));
     }
+    let mut html_note = None;
+    if args.no_html {
+    } else if args.inputs.iter().any(|i| i == "-") {
+        html_note =
+            Some("  report.html: not written (standard input cannot be read again for the texts)");
+    } else {
+        let lines: Vec<String> = report::summary(&stats, &clusters, &[])
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.starts_with("time:") && !l.starts_with("peak memory"))
+            .collect();
+        written.push(storydup::showcase::write(
+            &args.inputs,
+            &input_options,
+            &options,
+            &ids,
+            &clusters,
+            &scores.scores,
+            &lines,
+            &args.out,
+        )?);
+    }
     stats.stages.push(("report", report_started.elapsed()));
     if quiet {
         return Ok(());
@@ -539,6 +587,9 @@ fn run_scan(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     eprint!("{}", report::summary(&stats, &clusters, &written));
     if let Some(line) = dedup_line {
         eprintln!("{line}");
+    }
+    if let Some(note) = html_note {
+        eprintln!("{note}");
     }
     if args.skip_bad {
         eprintln!(

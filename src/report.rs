@@ -104,7 +104,7 @@ impl std::str::FromStr for ReportFormat {
 
 /// Rows of one report in either format.
 enum Table<'w> {
-    Csv(csv::Writer<&'w mut dyn Write>),
+    Csv(Box<csv::Writer<&'w mut dyn Write>>),
     Jsonl {
         out: &'w mut dyn Write,
         header: Vec<String>,
@@ -124,7 +124,7 @@ impl<'w> Table<'w> {
             ReportFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(out);
                 csv.write_record(header)?;
-                Table::Csv(csv)
+                Table::Csv(Box::new(csv))
             }
             ReportFormat::Jsonl => Table::Jsonl {
                 out,

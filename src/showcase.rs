@@ -1,0 +1,148 @@
+//! What `report.html` shows: the largest clusters, each member's sentences
+//! marked where they align with the cluster's representative, and the
+//! distribution of pair scores. The texts are read again from the inputs
+//! (only those of the documents shown).
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::html::{Cluster, Member, Report, render};
+use crate::input::{InputOptions, read_documents};
+use crate::scan::{Ids, ScanOptions, sign_all};
+use crate::text;
+use crate::verify;
+
+/// Clusters shown, largest first, and members shown of each.
+pub const MAX_CLUSTERS: usize = 100;
+pub const MAX_MEMBERS: usize = 20;
+
+/// Scores of verified pairs for the histogram; past `CAP` it keeps every
+/// other one (and then every fourth...), the same ones every run.
+#[derive(Default)]
+pub struct ScoreSample {
+    pub scores: Vec<f64>,
+    stride: u64,
+    seen: u64,
+}
+
+impl ScoreSample {
+    const CAP: usize = 1 << 20;
+
+    pub fn add(&mut self, score: f64) {
+        let stride = self.stride.max(1);
+        if self.seen.is_multiple_of(stride) {
+            self.scores.push(score);
+            if self.scores.len() >= Self::CAP {
+                let halved: Vec<f64> = self.scores.iter().step_by(2).copied().collect();
+                self.scores = halved;
+                self.stride = stride * 2;
+            }
+        }
+        self.seen += 1;
+    }
+}
+
+/// Writes `report.html` into `out_dir`. `clusters` are as in clusters.csv
+/// (members in id order); the representative of each is its earliest
+/// document in input order, as `--dedup-out` keeps by default.
+#[allow(clippy::too_many_arguments)]
+pub fn write(
+    inputs: &[String],
+    input_options: &InputOptions,
+    options: &ScanOptions,
+    ids: &Ids,
+    clusters: &[Vec<u32>],
+    scores: &[f64],
+    summary: &[String],
+    out_dir: &Path,
+) -> Result<PathBuf> {
+    let mut order: Vec<usize> = (0..clusters.len())
+        .filter(|&c| clusters[c].len() > 1)
+        .collect();
+    let total_clusters = order.len();
+    order.sort_by_key(|&c| std::cmp::Reverse(clusters[c].len()));
+    order.truncate(MAX_CLUSTERS);
+    // Members shown: the representative first, then the others in id order.
+    let shown: Vec<Vec<u32>> = order
+        .iter()
+        .map(|&c| {
+            let members = &clusters[c];
+            let representative = members.iter().copied().min().unwrap_or_default();
+            std::iter::once(representative)
+                .chain(members.iter().copied().filter(|&d| d != representative))
+                .take(MAX_MEMBERS)
+                .collect()
+        })
+        .collect();
+    let mut wanted: Vec<u32> = shown.iter().flatten().copied().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+
+    let mut texts = vec![String::new(); wanted.len()];
+    let mut position = 0u32;
+    read_documents(inputs, input_options, &mut |doc| {
+        if let Ok(i) = wanted.binary_search(&position) {
+            texts[i] = doc.text;
+        }
+        position += 1;
+        Ok(())
+    })?;
+    if position as usize != ids.len() {
+        return Err(Error::file(
+            inputs.join(" "),
+            "the inputs changed during the run; report.html not written",
+        ));
+    }
+    let (signed, _) = sign_all(texts.clone(), options, options.banding());
+    let at = |doc: u32| wanted.binary_search(&doc).unwrap_or_default();
+
+    let html_clusters: Vec<Cluster> = order
+        .iter()
+        .zip(&shown)
+        .map(|(&c, members)| {
+            let rep = at(members[0]);
+            let members = members
+                .iter()
+                .map(|&doc| {
+                    let i = at(doc);
+                    let display = text::sentence_texts(&texts[i]);
+                    let mut marks: Vec<Option<f64>> = vec![None; display.len()];
+                    let mut score = None;
+                    if i != rep {
+                        let (fm, fr) = (&signed[i].features, &signed[rep].features);
+                        let matches = verify::best_matches(&fm.sentences, &fr.sentences);
+                        for (sentence, best) in fm.sentences.iter().zip(&matches) {
+                            if let Some((_, similarity)) = best
+                                && *similarity >= options.verify.sentence_threshold
+                                && let Some(mark) = marks.get_mut(sentence.position as usize)
+                            {
+                                *mark = Some(*similarity);
+                            }
+                        }
+                        score = Some(verify::evidence(fm, fr, &options.verify).score);
+                    }
+                    Member {
+                        id: ids.get(doc).to_string(),
+                        sentences: display.into_iter().map(|s| s.text).zip(marks).collect(),
+                        score,
+                    }
+                })
+                .collect();
+            Cluster {
+                id: c + 1,
+                size: clusters[c].len(),
+                members,
+            }
+        })
+        .collect();
+    let page = render(&Report {
+        title: "storydup report",
+        summary,
+        clusters: &html_clusters,
+        total_clusters,
+        scores,
+    });
+    crate::report::write_atomically(out_dir, HTML_FILE, |w| w.write_all(page.as_bytes()))
+}
+
+pub const HTML_FILE: &str = "report.html";
