@@ -20,7 +20,7 @@ cargo build --release --quiet --bin storydup --example generate
 generate() { target/release/examples/generate --docs "$docs" --seed 1 --stdout 2>/dev/null; }
 scan() {
     /usr/bin/time -o "$work/time" -f "%e %M" \
-        target/release/storydup scan "$1" --threads "$threads" --out "$work/out" 2> "$work/summary"
+        target/release/storydup scan "$1" --threads "$threads" --no-html --out "$work/out" 2> "$work/summary"
 }
 if [ "$mode" = stream ]; then
     generate | scan -

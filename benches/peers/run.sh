@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side by side: storydup and the MinHash tools a user would pick instead, on
-# the same generated JSONL file, one process each. Prints documents per second
+# the same generated JSONL file, one process each (storydup without report.html,
+# which the peers have no counterpart of). Prints documents per second
 # and storydup's ratio to each.
 # Usage: bash benches/peers/run.sh [DOCS] [SEED]   (default 100000, 1)
 set -euo pipefail
@@ -24,7 +25,7 @@ echo "corpus: $docs generated documents, $mb MB, $(nproc) cores"
 printf 'tool\tdocs\tseconds\tdocs/s\tclusters\n'
 
 start=$(date +%s.%N)
-target/release/storydup scan "$work/docs.jsonl" --out "$work/out" 2>"$work/summary"
+target/release/storydup scan "$work/docs.jsonl" --no-html --out "$work/out" 2>"$work/summary"
 end=$(date +%s.%N)
 storydup_rate=$(echo "$docs / ($end - $start)" | bc -l)
 clusters=$(grep -o 'clusters: [0-9]*' "$work/summary" | cut -d' ' -f2)
