@@ -96,7 +96,7 @@ impl Default for ScanOptions {
             tmp_dir: None,
             buffer_bytes: 128 << 20,
             keep_candidates: false,
-            feature_memory: 1 << 30,
+            feature_memory: 768 << 20,
         }
     }
 }
@@ -201,7 +201,7 @@ const BATCH_DOCS: usize = 4096;
 const BATCH_BYTES: usize = 64 << 20;
 /// Candidate pairs verified per batch; the features of their documents are
 /// built for the batch and dropped after it.
-const VERIFY_BATCH: usize = 1 << 17;
+const VERIFY_BATCH: usize = 1 << 16;
 
 /// The first pass: segments documents as they arrive and writes them to the
 /// store, counting the documents each sentence appears in on the way.
