@@ -8,7 +8,7 @@ use std::io;
 use crate::scan::ScanOptions;
 use crate::sketch::{self, Banding};
 use crate::text;
-use crate::verify::{Features, Sentence};
+use crate::verify::{Features, Sentence, Term};
 
 /// A segmented document with a fingerprint of each sentence.
 pub(crate) struct Segmented {
@@ -185,12 +185,12 @@ pub struct Signed {
 fn sentence_anchors(sentences: &[Sentence], rarest: usize) -> Vec<u64> {
     let mut anchors = Vec::new();
     for sentence in sentences.iter().filter(|s| s.terms.len() >= 2) {
-        let mut terms: Vec<&(u64, f32)> = sentence.terms.iter().collect();
+        let mut terms: Vec<&(Term, f32)> = sentence.terms.iter().collect();
         terms.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
         let top = &terms[..terms.len().min(rarest)];
         for (i, x) in top.iter().enumerate() {
             for y in &top[i + 1..] {
-                let (lo, hi) = (x.0.min(y.0), x.0.max(y.0));
+                let (lo, hi) = (x.0.min(y.0) as u64, x.0.max(y.0) as u64);
                 anchors.push(crate::hash::mix64(lo ^ hi.rotate_left(29)));
             }
         }
@@ -239,17 +239,17 @@ impl Corpus {
 
 pub(crate) fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> Features {
     // Each distinct term's IDF once; sentences and facts look it up here.
-    let terms: Vec<(u64, f32)> = doc
+    let terms: Vec<(Term, f32)> = doc
         .term_counts
         .iter()
         .map(|&(t, _)| {
             (
-                t,
+                t as Term,
                 sketch::idf(n, df.get(&t).copied().unwrap_or(0) as u64) as f32,
             )
         })
         .collect();
-    let weight = |term: &u64| match terms.binary_search_by_key(term, |t| t.0) {
+    let weight = |term: &u64| match terms.binary_search_by_key(term, |t| t.0 as u64) {
         Ok(i) => terms[i].1,
         Err(_) => sketch::idf(n, df.get(term).copied().unwrap_or(0) as u64) as f32,
     };
@@ -257,7 +257,7 @@ pub(crate) fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> Featur
         .sentence_terms
         .iter()
         .map(|(position, terms)| {
-            Sentence::new(terms.iter().map(|t| (*t, weight(t))).collect()).at(*position)
+            Sentence::new(terms.iter().map(|t| (*t as Term, weight(t))).collect()).at(*position)
         })
         .collect();
     let simhash = sketch::weighted_simhash(
@@ -268,7 +268,7 @@ pub(crate) fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> Featur
     Features {
         shingles: doc.shingles,
         sentences,
-        facts: doc.facts.iter().map(|t| (*t, weight(t))).collect(),
+        facts: doc.facts.iter().map(|t| (*t as Term, weight(t))).collect(),
         terms,
         simhash,
     }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::scan::{ScanOptions, Signed, sign_all};
 use crate::text;
-use crate::verify::{self, Evidence};
+use crate::verify::{self, Evidence, Term};
 
 /// One sentence of A with its best counterpart in B.
 #[derive(Clone, Debug)]
@@ -74,14 +74,14 @@ pub fn explain(
     for (term, word) in text::term_words(&text_b) {
         words.entry(term).or_insert(word);
     }
-    let name = |t: &u64| {
+    let name = |t: &Term| {
         words
-            .get(t)
+            .get(&(*t as u64))
             .cloned()
             .unwrap_or_else(|| format!("#{t:016x}"))
     };
-    let in_set = |set: &[(u64, f32)], t: u64| set.binary_search_by_key(&t, |x| x.0).is_ok();
-    let mut shared: Vec<(u64, f32)> = fa
+    let in_set = |set: &[(Term, f32)], t: Term| set.binary_search_by_key(&t, |x| x.0).is_ok();
+    let mut shared: Vec<(Term, f32)> = fa
         .features
         .terms
         .iter()
@@ -92,7 +92,7 @@ pub fn explain(
         y.1.total_cmp(&x.1)
             .then_with(|| name(&x.0).cmp(&name(&y.0)))
     });
-    let facts = |from: &[(u64, f32)], other: &[(u64, f32)], want_shared: bool| {
+    let facts = |from: &[(Term, f32)], other: &[(Term, f32)], want_shared: bool| {
         let mut list: Vec<String> = from
             .iter()
             .filter(|t| in_set(other, t.0) == want_shared)

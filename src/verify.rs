@@ -15,10 +15,14 @@
 
 use crate::sketch::hamming;
 
+/// A term id (see `text`): 32 bits, which keeps features small enough that
+/// many documents' stay in memory between signing and verifying.
+pub type Term = u32;
+
 /// A sentence as a set of terms with their IDF weights, sorted by term.
 #[derive(Clone, Debug, Default)]
 pub struct Sentence {
-    pub terms: Vec<(u64, f32)>,
+    pub terms: Vec<(Term, f32)>,
     pub weight: f32,
     /// Index of the sentence in the document (as `text::sentence_texts`
     /// lists them), for showing it to a reader.
@@ -26,7 +30,7 @@ pub struct Sentence {
 }
 
 impl Sentence {
-    pub fn new(mut terms: Vec<(u64, f32)>) -> Self {
+    pub fn new(mut terms: Vec<(Term, f32)>) -> Self {
         terms.sort_unstable_by_key(|t| t.0);
         terms.dedup_by_key(|t| t.0);
         let weight = terms.iter().map(|t| t.1).sum();
@@ -50,16 +54,16 @@ pub struct Features {
     pub shingles: Vec<u64>,
     pub sentences: Vec<Sentence>,
     /// Distinct terms with their IDF weights, sorted by term.
-    pub terms: Vec<(u64, f32)>,
+    pub terms: Vec<(Term, f32)>,
     /// The salient subset of `terms` (names, numbers), sorted by term.
-    pub facts: Vec<(u64, f32)>,
+    pub facts: Vec<(Term, f32)>,
     pub simhash: u64,
 }
 
 impl Features {
     /// Approximate heap bytes held, for memory budgets.
     pub fn heap_bytes(&self) -> usize {
-        let pair = std::mem::size_of::<(u64, f32)>();
+        let pair = std::mem::size_of::<(Term, f32)>();
         let sentences: usize = self
             .sentences
             .iter()
@@ -120,7 +124,7 @@ pub struct Evidence {
 /// The headline and opening sentences: what the story is about.
 pub const LEAD_SENTENCES: usize = 3;
 
-fn novel_count(a: &[(u64, f32)], b: &[(u64, f32)]) -> u32 {
+fn novel_count(a: &[(Term, f32)], b: &[(Term, f32)]) -> u32 {
     let shared = a
         .iter()
         .filter(|t| b.binary_search_by_key(&t.0, |x| x.0).is_ok())
@@ -163,7 +167,7 @@ fn sorted_intersection_count(a: &[u64], b: &[u64]) -> usize {
 }
 
 /// Weight of the terms two sorted weighted sets share.
-fn shared_weight(a: &[(u64, f32)], b: &[(u64, f32)]) -> f32 {
+fn shared_weight(a: &[(Term, f32)], b: &[(Term, f32)]) -> f32 {
     let (mut i, mut j, mut shared) = (0, 0, 0f32);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {
@@ -180,7 +184,7 @@ fn shared_weight(a: &[(u64, f32)], b: &[(u64, f32)]) -> f32 {
 }
 
 /// Share of `a`'s weight that `b` also holds (1 when `a` is empty).
-fn weighted_containment(a: &[(u64, f32)], b: &[(u64, f32)]) -> f64 {
+fn weighted_containment(a: &[(Term, f32)], b: &[(Term, f32)]) -> f64 {
     let total: f32 = a.iter().map(|t| t.1).sum();
     if total <= 0.0 {
         return 1.0;
@@ -205,7 +209,7 @@ pub fn sentence_similarity(a: &Sentence, b: &Sentence) -> f64 {
 /// the same order as [`sentence_similarity`] adds them, so the results are
 /// identical to comparing every pair.
 pub fn best_matches(a: &[Sentence], b: &[Sentence]) -> Vec<Option<(usize, f64)>> {
-    let mut postings: Vec<(u64, u32)> = b
+    let mut postings: Vec<(Term, u32)> = b
         .iter()
         .enumerate()
         .flat_map(|(j, s)| s.terms.iter().map(move |t| (t.0, j as u32)))
@@ -321,7 +325,7 @@ pub fn could_reach(a: &Features, b: &Features, options: &VerifyOptions, min_scor
 /// Upper bounds on `x`'s coverage and lead coverage against `y` (see
 /// [`could_reach`]); inflated by a hair so float rounding never cuts a pair.
 fn coverage_bound(x: &Features, y: &Features, sentence_threshold: f64) -> (f64, f64) {
-    let in_y = |term: u64| y.terms.binary_search_by_key(&term, |t| t.0).is_ok();
+    let in_y = |term: Term| y.terms.binary_search_by_key(&term, |t| t.0).is_ok();
     let (mut total, mut possible, mut lead_total, mut lead_possible) = (0f64, 0f64, 0f64, 0f64);
     for (i, sentence) in x.sentences.iter().enumerate() {
         let weight = sentence.weight as f64;
@@ -485,7 +489,7 @@ mod tests {
                     )
                 })
                 .collect();
-            let mut terms: Vec<(u64, f32)> =
+            let mut terms: Vec<(Term, f32)> =
                 sentences.iter().flat_map(|s| s.terms.clone()).collect();
             terms.sort_by_key(|t| t.0);
             terms.dedup_by_key(|t| t.0);
