@@ -21,7 +21,10 @@ fn features(text: &str) -> Features {
     let tokens = text::tokenize(text);
     let words: Vec<u64> = tokens.tokens.iter().map(|t| t.word as u64).collect();
     Features {
-        shingles: sketch::shingles(&words, 3),
+        shingles: sketch::shingles(&words, 3)
+            .iter()
+            .map(|h| (h >> 32) as u32)
+            .collect(),
         sentences: tokens
             .sentences
             .iter()

@@ -36,7 +36,7 @@ pub(crate) fn segmented(tokens: text::Tokens) -> Segmented {
 
 /// The evidence-bearing content of a document: everything but boilerplate.
 pub(crate) struct Tokenized {
-    shingles: Vec<u64>,
+    shingles: Vec<u32>,
     /// Distinct terms per sentence, with the sentence's position.
     sentence_terms: Vec<(u32, Vec<u64>)>,
     /// Term counts over the whole document, sorted by term.
@@ -82,7 +82,13 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
         Vec::new()
     } else {
         let words: Vec<u64> = kept_tokens().map(|t| t.word as u64).collect();
-        sketch::shingles(&words, shingle_size)
+        let mut high: Vec<u32> = sketch::shingles(&words, shingle_size)
+            .iter()
+            .map(|h| (h >> 32) as u32)
+            .collect();
+        // Sorted 64-bit hashes stay sorted by their high halves.
+        high.dedup();
+        high
     };
     let sentence_terms: Vec<(u32, Vec<u64>)> = kept
         .iter()
