@@ -290,8 +290,8 @@ struct Pairs {
     stats: Vec<KindStats>,
     stride: u64,
     keep: Option<Vec<(u32, u32, Kind)>>,
-    a: Vec<u64>,
-    b: Vec<u64>,
+    a: Vec<u32>,
+    b: Vec<u32>,
 }
 
 impl Pairs {

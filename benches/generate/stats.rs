@@ -7,8 +7,8 @@ use storydup::hash::mix64;
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-/// Sorted, distinct hashes of the word 3-grams of `text`.
-pub fn shingles(text: &[u8], out: &mut Vec<u64>) {
+/// Sorted, distinct hashes (high 32 bits) of the word 3-grams of `text`.
+pub fn shingles(text: &[u8], out: &mut Vec<u32>) {
     out.clear();
     let mut w = [0u64; 3];
     let mut n = 0usize;
@@ -22,7 +22,7 @@ pub fn shingles(text: &[u8], out: &mut Vec<u64>) {
             w = [w[1], w[2], h];
             n += 1;
             if n >= 3 {
-                out.push(mix64(w[0] ^ w[1].rotate_left(21) ^ w[2].rotate_left(42)));
+                out.push((mix64(w[0] ^ w[1].rotate_left(21) ^ w[2].rotate_left(42)) >> 32) as u32);
             }
             h = FNV_OFFSET;
             in_word = false;
