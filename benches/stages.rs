@@ -33,7 +33,7 @@ fn features(text: &str) -> Features {
                     tokens.tokens[r.start as usize..r.end as usize]
                         .iter()
                         .filter_map(|t| t.term)
-                        .map(|t| (t as u64, 1.0))
+                        .map(|t| (t, 1.0))
                         .collect(),
                 )
             })

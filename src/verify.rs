@@ -426,11 +426,11 @@ pub fn evidence(a: &Features, b: &Features, options: &VerifyOptions) -> Evidence
 mod tests {
     use super::*;
 
-    fn sentence(terms: &[u64]) -> Sentence {
+    fn sentence(terms: &[Term]) -> Sentence {
         Sentence::new(terms.iter().map(|&t| (t, 1.0)).collect())
     }
 
-    fn features(sentences: &[&[u64]]) -> Features {
+    fn features(sentences: &[&[Term]]) -> Features {
         Features {
             shingles: Vec::new(),
             sentences: sentences.iter().map(|s| sentence(s)).collect(),
@@ -465,7 +465,7 @@ mod tests {
                     let k = 1 + rng.below(12) as usize;
                     Sentence::new(
                         (0..k)
-                            .map(|_| (rng.below(60), 0.1 + rng.unit() as f32 * 3.0))
+                            .map(|_| (rng.below(60) as Term, 0.1 + rng.unit() as f32 * 3.0))
                             .collect(),
                     )
                 })
@@ -486,7 +486,7 @@ mod tests {
                     let k = 1 + rng.below(8) as usize;
                     Sentence::new(
                         (0..k)
-                            .map(|_| (rng.below(40), 0.5 + rng.unit() as f32 * 3.0))
+                            .map(|_| (rng.below(40) as Term, 0.5 + rng.unit() as f32 * 3.0))
                             .collect(),
                     )
                 })
