@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::input::{Document, InputOptions, Raw, read_documents};
+use crate::input::{Document, InputOptions, Raw, read_again};
 
 /// Which member of a cluster stays.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -93,7 +93,7 @@ pub fn write(
     crate::report::write_atomically(&dir, &name, |out| {
         let mut writer = RecordWriter::new(shape, out, &options);
         let mut position = 0usize;
-        let read = read_documents(inputs, &options, &mut |doc| {
+        let read = read_again(inputs, &options, &mut |doc| {
             let drop = dropped.get(position).copied().unwrap_or(false);
             position += 1;
             if drop {

@@ -565,6 +565,25 @@ fn read_csv(
     }
 }
 
+/// Reads the inputs a second time, handing `sink` the same documents in the
+/// same order as a scan received: a record whose id came before is left out,
+/// as the scan's duplicate check left it out (`--skip-bad`; without it the
+/// scan stopped).
+pub fn read_again(
+    inputs: &[String],
+    options: &InputOptions,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<InputStats> {
+    let mut seen: rustc_hash::FxHashSet<u64> = Default::default();
+    read_documents(inputs, options, &mut |doc| {
+        if seen.insert(crate::hash::hash_bytes(doc.id.as_bytes())) {
+            sink(doc)
+        } else {
+            Ok(())
+        }
+    })
+}
+
 /// Reads every document into memory, rejecting duplicate ids.
 pub fn read_all(inputs: &[String], options: &InputOptions) -> Result<(Vec<Document>, InputStats)> {
     let mut documents = Vec::new();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::html::{Cluster, Member, Report, render};
-use crate::input::{InputOptions, read_documents};
+use crate::input::{InputOptions, read_again};
 use crate::scan::{Ids, ScanOptions, sign_all};
 use crate::text;
 use crate::verify;
@@ -80,7 +80,7 @@ pub fn write(
 
     let mut texts = vec![String::new(); wanted.len()];
     let mut position = 0u32;
-    read_documents(inputs, input_options, &mut |doc| {
+    read_again(inputs, input_options, &mut |doc| {
         if let Ok(i) = wanted.binary_search(&position) {
             texts[i] = doc.text;
         }
