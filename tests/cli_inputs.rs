@@ -717,7 +717,7 @@ fn out_option_creates_missing_folders_and_leaves_no_temporary_files() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["clusters.csv", "pairs.csv"]);
+    assert_eq!(names, ["clusters.csv", "pairs.csv", "report.html"]);
     assert_only_pair(&out, "orig", "rewr");
 }
 
@@ -740,7 +740,7 @@ fn rerun_into_the_same_out_folder_replaces_the_reports() {
     assert!(clusters(&out).is_empty());
     assert!(pairs(&out).is_empty());
     assert_eq!(rows(&out.join("pairs.csv")).len(), 1, "header only");
-    assert_eq!(fs::read_dir(&out).unwrap().count(), 2);
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 3, "pairs, clusters, report.html");
 }
 
 // ----------------------------------------------------------------- errors
