@@ -740,7 +740,11 @@ fn rerun_into_the_same_out_folder_replaces_the_reports() {
     assert!(clusters(&out).is_empty());
     assert!(pairs(&out).is_empty());
     assert_eq!(rows(&out.join("pairs.csv")).len(), 1, "header only");
-    assert_eq!(fs::read_dir(&out).unwrap().count(), 3, "pairs, clusters, report.html");
+    assert_eq!(
+        fs::read_dir(&out).unwrap().count(),
+        3,
+        "pairs, clusters, report.html"
+    );
 }
 
 // ----------------------------------------------------------------- errors
