@@ -458,15 +458,22 @@ impl storydup::scan::Progress for Bars {
         let (bar, template) = match total {
             Some(total) => (
                 ProgressBar::new(total),
-                "{prefix:>11} [{bar:30}] {human_pos}/{human_len} {per_sec} ETA {eta}",
+                "{prefix:>11} [{bar:30}] {human_pos}/{human_len} {rate} ETA {eta}",
             ),
             None => (
                 ProgressBar::no_length(),
-                "{prefix:>11} {spinner} {human_pos} documents {per_sec} {elapsed}",
+                "{prefix:>11} {spinner} {human_pos} documents {rate} {elapsed}",
             ),
         };
         let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
+            // Whole items a second: the built-in {per_sec} prints decimals.
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", state.per_sec());
+                },
+            )
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(name);
