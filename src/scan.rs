@@ -398,6 +398,7 @@ pub fn scan_stream(
     let mut bank: Vec<Features> = Vec::new();
     let mut bank_bytes = 0usize;
     let mut simhashes = Vec::with_capacity(n);
+    let mut filters = Vec::with_capacity(n);
     progress.stage("signing", Some(n as u64));
     for batch in batches(n) {
         progress.advance(batch.len() as u64);
@@ -418,6 +419,7 @@ pub fn scan_stream(
                 .extend(s.anchors.iter().map(|&k| (k, doc)))
                 .map_err(fail)?;
             simhashes.push(s.features.simhash);
+            filters.push(verify::FactFilter::of(&s.features));
             if keep {
                 bank_bytes += s.features.heap_bytes();
                 bank.push(s.features);
@@ -486,20 +488,40 @@ pub fn scan_stream(
     let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
     let mut last = None;
     let mut verify_batch = |batch: &mut Vec<(u32, u32)>| -> io::Result<()> {
-        let mut docs: Vec<u32> = batch
+        // Documents not kept in memory are rebuilt from the store: first
+        // the pairs' first documents (neighbours in the input); a second
+        // document is rebuilt only if its fact filter leaves the pair a
+        // chance, which rules out most far, chance candidates unread.
+        let in_bank = |d: u32| (d as usize) < bank.len();
+        let build = |docs: &[u32]| -> io::Result<Vec<Features>> {
+            docs.par_iter()
+                .map(|&d| Ok(corpus.features(store.read(d)?, options.shingle_size)))
+                .collect()
+        };
+        let mut firsts: Vec<u32> = batch.iter().map(|p| p.0).filter(|&d| !in_bank(d)).collect();
+        firsts.dedup();
+        let built_firsts = build(&firsts)?;
+        let first_of = |d: u32| match bank.get(d as usize) {
+            Some(f) => f,
+            None => &built_firsts[firsts.binary_search(&d).unwrap_or_default()],
+        };
+        batch.retain(|&(a, b)| {
+            in_bank(b) || filters[b as usize].may_reach(first_of(a), options.verify.threshold)
+        });
+        let mut seconds: Vec<u32> = batch
             .iter()
-            .flat_map(|&(a, b)| [a, b])
-            .filter(|&d| d as usize >= bank.len())
+            .map(|p| p.1)
+            .filter(|&d| !in_bank(d) && firsts.binary_search(&d).is_err())
             .collect();
-        docs.par_sort_unstable();
-        docs.dedup();
-        let built: Vec<Features> = docs
-            .par_iter()
-            .map(|&d| Ok(corpus.features(store.read(d)?, options.shingle_size)))
-            .collect::<io::Result<_>>()?;
+        seconds.par_sort_unstable();
+        seconds.dedup();
+        let built_seconds = build(&seconds)?;
         let of = |d: u32| match bank.get(d as usize) {
             Some(f) => f,
-            None => &built[docs.binary_search(&d).unwrap_or_default()],
+            None => match firsts.binary_search(&d) {
+                Ok(i) => &built_firsts[i],
+                Err(_) => &built_seconds[seconds.binary_search(&d).unwrap_or_default()],
+            },
         };
         let verified: Vec<PairRecord> = batch
             .par_iter()

@@ -291,6 +291,65 @@ pub fn rewrite_score(coverage: f64, novel_facts: u32, containment: f64, lead: f6
     1.0 / (1.0 + (-z).exp())
 }
 
+/// A few bytes that stand for a document's facts (names, numbers) when its
+/// features are not at hand: a 256-bit Bloom filter (two bits a fact). A fact
+/// missing from the filter is certainly missing from the document, which
+/// bounds the novel facts of a pair from below without the document's
+/// features; see [`FactFilter::may_reach`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FactFilter {
+    bits: [u64; 4],
+    /// How many facts and distinct terms the document has.
+    facts: u16,
+    terms: u32,
+}
+
+const FACT_FILTER_SEED: u64 = 0x6661_6374_7301; // "facts"
+
+impl FactFilter {
+    pub fn of(features: &Features) -> Self {
+        let mut filter = FactFilter {
+            facts: features.facts.len().min(u16::MAX as usize) as u16,
+            terms: features.terms.len().min(u32::MAX as usize) as u32,
+            ..FactFilter::default()
+        };
+        for &(term, _) in &features.facts {
+            for bit in Self::bits_of(term) {
+                filter.bits[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        filter
+    }
+
+    fn bits_of(term: Term) -> [usize; 2] {
+        let h = crate::hash::mix64(term as u64 ^ FACT_FILTER_SEED);
+        [(h & 255) as usize, ((h >> 8) & 255) as usize]
+    }
+
+    fn may_contain(&self, term: Term) -> bool {
+        Self::bits_of(term)
+            .iter()
+            .all(|&bit| self.bits[bit / 64] >> (bit % 64) & 1 == 1)
+    }
+
+    /// False only if [`could_reach`] would be false for `a` and the document
+    /// this filter stands for: its first test (everything at its best but the
+    /// novel facts) on lower bounds of both sides' novel facts, and no chance
+    /// of an exact copy (which needs as many terms). A chance candidate
+    /// (two stories sharing a rare word pair) usually fails it, so its far
+    /// document need not be read.
+    pub fn may_reach(&self, a: &Features, min_score: f64) -> bool {
+        if a.terms.len() == self.terms as usize && !a.shingles.is_empty() {
+            return true;
+        }
+        let maybe_shared = a.facts.iter().filter(|t| self.may_contain(t.0)).count();
+        let novel_a = (a.facts.len() - maybe_shared) as u32;
+        let novel_b = (self.facts as usize).saturating_sub(maybe_shared) as u32;
+        let reach = |novel: u32| rewrite_score(1.0, novel, 1.0, 1.0) >= min_score;
+        reach(novel_a) || reach(novel_b)
+    }
+}
+
 /// Whether the pair could score `min_score` or more, decided from bounds that
 /// cost far less than aligning sentences; false means it certainly cannot.
 ///
@@ -495,7 +554,13 @@ mod tests {
                 sentences.iter().flat_map(|s| s.terms.clone()).collect();
             terms.sort_by_key(|t| t.0);
             terms.dedup_by_key(|t| t.0);
-            let facts = terms.iter().filter(|t| t.0 % 7 == 0).copied().collect();
+            // Names and numbers from a wider pool than the other terms, so
+            // that some pairs share most of them and others few.
+            let mut facts: Vec<(Term, f32)> = (0..rng.below(16))
+                .map(|_| (rng.below(24) as Term * (1 + rng.below(8) as Term), 1.0))
+                .collect();
+            facts.sort_by_key(|t| t.0);
+            facts.dedup_by_key(|t| t.0);
             let mut shingles: Vec<u32> = (0..rng.below(30)).map(|_| rng.below(60) as u32).collect();
             shingles.sort_unstable();
             shingles.dedup();
@@ -508,7 +573,7 @@ mod tests {
             }
         };
         let options = VerifyOptions::default();
-        let (mut scoring, mut rejected) = (0, 0);
+        let (mut scoring, mut rejected, mut filtered) = (0, 0, 0);
         for _ in 0..3000 {
             let (a, b) = (doc(&mut rng), doc(&mut rng));
             let score = evidence(&a, &b, &options).score;
@@ -518,6 +583,14 @@ mod tests {
                     can || score < min,
                     "rejected a pair scoring {score} >= {min}"
                 );
+                // The fact filter, standing in for b, is looser still.
+                assert!(
+                    FactFilter::of(&b).may_reach(&a, min) || !can,
+                    "the fact filter rejected a pair could_reach keeps"
+                );
+                if !FactFilter::of(&b).may_reach(&a, min) {
+                    filtered += 1;
+                }
                 if score >= min {
                     scoring += 1;
                 } else if !can {
@@ -527,8 +600,8 @@ mod tests {
         }
         // The test must see both outcomes to mean anything.
         assert!(
-            scoring > 100 && rejected > 100,
-            "{scoring} scoring, {rejected} rejected"
+            scoring > 100 && rejected > 100 && filtered > 100,
+            "{scoring} scoring, {rejected} rejected, {filtered} filtered"
         );
     }
 
