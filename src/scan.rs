@@ -280,6 +280,40 @@ pub trait Progress: Sync {
     fn advance(&self, _n: u64) {}
 }
 
+/// Counts items and hands them to a [`Progress`] a few thousand at a time,
+/// so the hot loops do not pay for the display on every item.
+struct Ticker<'a> {
+    progress: &'a dyn Progress,
+    pending: u64,
+}
+
+impl<'a> Ticker<'a> {
+    const EVERY: u64 = 4096;
+
+    fn new(progress: &'a dyn Progress) -> Self {
+        Ticker {
+            progress,
+            pending: 0,
+        }
+    }
+
+    fn tick(&mut self) {
+        self.pending += 1;
+        if self.pending == Self::EVERY {
+            self.progress.advance(self.pending);
+            self.pending = 0;
+        }
+    }
+}
+
+impl Drop for Ticker<'_> {
+    fn drop(&mut self) {
+        if self.pending > 0 {
+            self.progress.advance(self.pending);
+        }
+    }
+}
+
 /// Shows nothing.
 pub struct Silent;
 
@@ -342,10 +376,12 @@ pub fn scan_stream(
         batch_bytes: 0,
     };
     progress.stage("reading", None);
+    let mut ticks = Ticker::new(progress);
     read(&mut |doc| {
-        progress.advance(1);
+        ticks.tick();
         first.add(doc, &dir)
     })?;
+    drop(ticks);
     first.flush(&dir)?;
     let FirstPass {
         store,
@@ -437,7 +473,8 @@ pub fn scan_stream(
                         candidates: &mut Sorter<u64>|
      -> io::Result<(usize, usize)> {
         let mut occurrences: Sorter<u64> = Sorter::new(&dir, buffer);
-        let counted = entries.inspect(|_| progress.advance(1));
+        let mut ticks = Ticker::new(progress);
+        let counted = entries.inspect(move |_| ticks.tick());
         index::bucket_pairs(counted, min_shared, max_bucket, large, &mut |p| {
             occurrences.push(p)
         })?;
@@ -555,8 +592,9 @@ pub fn scan_stream(
         Ok(())
     };
     progress.stage("verifying", Some(candidates.len()));
+    let mut ticks = Ticker::new(progress);
     for candidate in candidates {
-        progress.advance(1);
+        ticks.tick();
         let candidate = candidate.map_err(fail)?;
         if last == Some(candidate) {
             continue;
@@ -572,6 +610,7 @@ pub fn scan_stream(
             verify_batch(&mut batch).map_err(fail)?;
         }
     }
+    drop(ticks);
     verify_batch(&mut batch).map_err(fail)?;
     let verified = pairs.len() as usize;
     runs += pairs.runs() + edges.runs();
@@ -597,9 +636,10 @@ pub fn scan_stream(
     let mut edge_error = None;
     let edges = edges.finish().map_err(fail)?;
     progress.stage("clustering", Some(edges.len()));
+    let mut ticks = Ticker::new(progress);
     let edges = edges.map_while(|e| match e {
         Ok(e) => {
-            progress.advance(1);
+            ticks.tick();
             Some((e.a, e.b))
         }
         Err(e) => {
@@ -608,6 +648,7 @@ pub fn scan_stream(
         }
     });
     let mut sets = cluster::guarded_union(n, edges, &guard);
+    drop(ticks);
     if let Some(e) = edge_error.take().or_else(|| cache.error()) {
         return Err(fail(e));
     }
