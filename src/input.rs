@@ -565,23 +565,35 @@ fn read_csv(
     }
 }
 
-/// Reads the inputs a second time, handing `sink` the same documents in the
-/// same order as a scan received: a record whose id came before is left out,
-/// as the scan's duplicate check left it out (`--skip-bad`; without it the
-/// scan stopped).
+/// Reads the inputs a second time, handing `sink` the same documents with
+/// the same positions as a scan of `expected` documents received: a record
+/// whose id came before is left out, as the scan's duplicate check left it
+/// out (`--skip-bad`; without it the scan stopped). Inputs that changed in
+/// between are an error.
 pub fn read_again(
     inputs: &[String],
     options: &InputOptions,
-    sink: &mut dyn FnMut(Document) -> Result<()>,
-) -> Result<InputStats> {
+    expected: usize,
+    sink: &mut dyn FnMut(u32, Document) -> Result<()>,
+) -> Result<()> {
     let mut seen: rustc_hash::FxHashSet<u64> = Default::default();
+    let mut position = 0u32;
     read_documents(inputs, options, &mut |doc| {
-        if seen.insert(crate::hash::hash_bytes(doc.id.as_bytes())) {
-            sink(doc)
-        } else {
-            Ok(())
+        if !seen.insert(crate::hash::hash_bytes(doc.id.as_bytes())) {
+            return Ok(());
         }
-    })
+        position += 1;
+        sink(position - 1, doc)
+    })?;
+    if position as usize != expected {
+        return Err(Error::file(
+            inputs.join(" "),
+            format!(
+                "the inputs changed during the run: {position} documents now, {expected} before"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads every document into memory, rejecting duplicate ids.

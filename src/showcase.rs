@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::html::{Cluster, Member, Report, render};
 use crate::input::{InputOptions, read_again};
 use crate::scan::{Ids, ScanOptions, sign_all};
@@ -79,20 +79,12 @@ pub fn write(
     wanted.dedup();
 
     let mut texts = vec![String::new(); wanted.len()];
-    let mut position = 0u32;
-    read_again(inputs, input_options, &mut |doc| {
+    read_again(inputs, input_options, ids.len(), &mut |position, doc| {
         if let Ok(i) = wanted.binary_search(&position) {
             texts[i] = doc.text;
         }
-        position += 1;
         Ok(())
     })?;
-    if position as usize != ids.len() {
-        return Err(Error::file(
-            inputs.join(" "),
-            "the inputs changed during the run; report.html not written",
-        ));
-    }
     let (signed, _) = sign_all(texts.clone(), options, options.banding());
     let at = |doc: u32| wanted.binary_search(&doc).unwrap_or_default();
 
