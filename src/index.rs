@@ -222,14 +222,24 @@ impl BlockTables {
         self.masks.len()
     }
 
+    /// One hash's key in each table: hashes within `max_distance` bits share
+    /// at least one.
+    pub fn keys(&self, hash: u64) -> Vec<u64> {
+        (0..self.masks.len()).map(|t| self.key(t, hash)).collect()
+    }
+
+    fn key(&self, table: usize, hash: u64) -> u64 {
+        crate::hash::mix64((hash & self.masks[table]) ^ table as u64)
+    }
+
     /// Pairs within `max_distance` bits (checked exactly after the lookup).
     pub fn candidates(&self, hashes: &[u64]) -> Vec<Pair> {
         let mut pairs = Vec::new();
-        for (table, &mask) in self.masks.iter().enumerate() {
+        for table in 0..self.masks.len() {
             let mut entries: Vec<(u64, u32)> = hashes
                 .iter()
                 .enumerate()
-                .map(|(doc, &h)| (crate::hash::mix64((h & mask) ^ table as u64), doc as u32))
+                .map(|(doc, &h)| (self.key(table, h), doc as u32))
                 .collect();
             pairs.extend(pairs_sharing(
                 &mut entries,

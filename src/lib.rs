@@ -33,6 +33,7 @@ pub mod scan;
 pub mod showcase;
 pub mod sketch;
 pub mod spill;
+pub mod steps;
 pub mod store;
 pub mod text;
 pub mod verify;
