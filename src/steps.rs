@@ -23,6 +23,7 @@ use crate::cluster::{self, ChainGuard};
 use crate::document::{self, Corpus};
 use crate::index::{self, BlockTables, LargeBucket};
 use crate::scan::ScanOptions;
+use crate::sketch::Banding;
 use crate::text;
 use crate::verify::{self, Evidence, Features};
 
@@ -162,11 +163,10 @@ pub struct Keys {
     pub simhash: u64,
 }
 
-/// A document's MinHash band keys, sentence anchors and SimHash.
-pub fn sign(text: &str, stats: &CorpusStats, options: &ScanOptions) -> Keys {
-    let signed = stats
-        .corpus
-        .sign(text::tokenize(text), options, options.banding(), 0);
+/// A document's MinHash band keys, sentence anchors and SimHash;
+/// `banding` is [`ScanOptions::banding`], found once (it is a search).
+pub fn sign(text: &str, stats: &CorpusStats, options: &ScanOptions, banding: Banding) -> Keys {
+    let signed = stats.corpus.sign(text::tokenize(text), options, banding, 0);
     Keys {
         band_keys: signed.band_keys,
         anchors: signed.anchors,
@@ -326,8 +326,8 @@ mod tests {
         let back = CorpusStats::from_bytes(&stats.to_bytes()).unwrap();
         assert_eq!(back.to_bytes(), stats.to_bytes());
         assert_eq!(
-            sign(&texts[1], &back, &options),
-            sign(&texts[1], &stats, &options)
+            sign(&texts[1], &back, &options, options.banding()),
+            sign(&texts[1], &stats, &options, options.banding())
         );
         assert!(CorpusStats::from_bytes(b"sdstats1 too short").is_err());
         let mut cut = stats.to_bytes();

@@ -89,9 +89,10 @@ fn the_steps_give_the_pairs_and_clusters_of_scan() {
     let stats = CorpusStats::from_bytes(&CorpusStats::new(boilerplate, df, n).to_bytes()).unwrap();
 
     // Keys and candidates.
+    let banding = options.banding();
     let keys: Vec<steps::Keys> = texts
         .iter()
-        .map(|t| steps::sign(t, &stats, &options))
+        .map(|t| steps::sign(t, &stats, &options, banding))
         .collect();
     let bands: Vec<Vec<u64>> = keys.iter().map(|k| k.band_keys.clone()).collect();
     let anchors: Vec<Vec<u64>> = keys.iter().map(|k| k.anchors.clone()).collect();

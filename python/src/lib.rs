@@ -1,0 +1,708 @@
+//! `storydup._native`: storydup's Rust code for Python. The `storydup`
+//! package (python/py/storydup) wraps it; everyday functions take and return
+//! plain lists, the `*_arrow` ones take and return pyarrow arrays and record
+//! batches (for Spark's `mapInArrow`), without copying the texts.
+//!
+//! 64-bit hashes cross to Arrow as int64 (the same bits): Spark has no
+//! unsigned integers. Heavy work runs without the GIL, on rayon's threads.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{Int64Builder, ListBuilder, StringBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, UInt32Array};
+use arrow_data::ArrayData as Data;
+use arrow_pyarrow::PyArrowType;
+use arrow_schema::{ArrowError, DataType};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use storydup::input::Document;
+use storydup::report::{EVIDENCE_HEADER, evidence_fields};
+use storydup::scan::ScanOptions;
+use storydup::sketch::{self, Banding};
+use storydup::steps::{self, CorpusStats, ScoredEdge, Source};
+use storydup::text;
+use storydup::verify::{Evidence, Features};
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+fn options_with(threshold: Option<f64>) -> PyResult<ScanOptions> {
+    let mut options = ScanOptions::default();
+    if let Some(t) = threshold {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(value_error(format!("threshold must be in [0, 1], got {t}")));
+        }
+        options.verify.threshold = t;
+    }
+    Ok(options)
+}
+
+/// The strings of a pyarrow string or large_string array (nulls are errors:
+/// a document without text is a mistake upstream, not an empty story).
+fn strings(array: &ArrayRef, what: &str) -> PyResult<Vec<String>> {
+    let value = |i: usize| -> Option<&str> {
+        match array.data_type() {
+            DataType::Utf8 => Some(array.as_string::<i32>().value(i)),
+            DataType::LargeUtf8 => Some(array.as_string::<i64>().value(i)),
+            DataType::Utf8View => Some(array.as_string_view().value(i)),
+            _ => None,
+        }
+    };
+    if !matches!(
+        array.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) {
+        return Err(value_error(format!(
+            "{what}: expected strings, got {}",
+            array.data_type()
+        )));
+    }
+    (0..array.len())
+        .map(|i| match value(i) {
+            Some(v) if !array.is_null(i) => Ok(v.to_string()),
+            _ => Err(value_error(format!("{what}: row {i} is null"))),
+        })
+        .collect()
+}
+
+fn int64s(array: &ArrayRef, what: &str) -> PyResult<Vec<i64>> {
+    let a = array
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(|| value_error(format!("{what}: expected int64, got {}", array.data_type())))?;
+    if a.null_count() > 0 {
+        return Err(value_error(format!("{what}: nulls are not allowed")));
+    }
+    Ok(a.values().to_vec())
+}
+
+fn to_array(data: PyArrowType<Data>) -> ArrayRef {
+    arrow_array::make_array(data.0)
+}
+
+fn batch(columns: Vec<(&str, ArrayRef)>) -> PyResult<PyArrowType<RecordBatch>> {
+    RecordBatch::try_from_iter(columns)
+        .map(PyArrowType)
+        .map_err(|e: ArrowError| value_error(e))
+}
+
+fn list_column(lists: &[Vec<u64>]) -> ArrayRef {
+    let mut builder = ListBuilder::new(Int64Builder::new());
+    for list in lists {
+        builder.append_value(list.iter().map(|&k| Some(k as i64)));
+    }
+    Arc::new(builder.finish())
+}
+
+fn evidence_dict<'py>(
+    py: Python<'py>,
+    e: &Evidence,
+    threshold: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("score", e.score)?;
+    dict.set_item("jaccard", e.jaccard)?;
+    dict.set_item("containment", e.containment)?;
+    dict.set_item("coverage_a", e.coverage_a)?;
+    dict.set_item("coverage_b", e.coverage_b)?;
+    dict.set_item("aligned_a", e.aligned_a)?;
+    dict.set_item("sentences_a", e.sentences_a)?;
+    dict.set_item("aligned_b", e.aligned_b)?;
+    dict.set_item("sentences_b", e.sentences_b)?;
+    dict.set_item("simhash_distance", e.simhash_distance)?;
+    dict.set_item("terms_in_other_a", e.terms_in_other_a)?;
+    dict.set_item("terms_in_other_b", e.terms_in_other_b)?;
+    dict.set_item("facts_in_other_a", e.facts_in_other_a)?;
+    dict.set_item("facts_in_other_b", e.facts_in_other_b)?;
+    dict.set_item("facts_a", e.facts_a)?;
+    dict.set_item("facts_b", e.facts_b)?;
+    dict.set_item("novel_facts_a", e.novel_facts_a)?;
+    dict.set_item("novel_facts_b", e.novel_facts_b)?;
+    dict.set_item("lead_a", e.lead_a)?;
+    dict.set_item("lead_b", e.lead_b)?;
+    dict.set_item("rewrite", e.score >= threshold)?;
+    Ok(dict)
+}
+
+// ---- everyday functions, on plain values ----
+
+/// NFKC and full case folding.
+#[pyfunction]
+fn normalize(text: &str) -> String {
+    text::normalize(text)
+}
+
+/// Sentences by UAX #29.
+#[pyfunction]
+fn sentences(text: &str) -> Vec<String> {
+    text::sentences(text)
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Sorted, distinct 64-bit hashes of the text's word n-grams.
+#[pyfunction]
+#[pyo3(signature = (text, size=3))]
+fn shingles(text: &str, size: usize) -> PyResult<Vec<u64>> {
+    if size == 0 {
+        return Err(value_error("size must be at least 1"));
+    }
+    let words: Vec<u64> = text::tokenize(text)
+        .tokens
+        .iter()
+        .map(|t| t.word as u64)
+        .collect();
+    Ok(sketch::shingles(&words, size))
+}
+
+/// MinHash signature of 64-bit feature hashes (one-permutation hashing with
+/// densification: one hash a feature).
+#[pyfunction]
+#[pyo3(signature = (features, num_perm=128))]
+fn minhash(py: Python<'_>, features: Vec<u64>, num_perm: usize) -> PyResult<Vec<u64>> {
+    if num_perm == 0 {
+        return Err(value_error("num_perm must be at least 1"));
+    }
+    Ok(py.detach(|| sketch::minhash(features, num_perm)))
+}
+
+/// Jaccard similarity estimated from two MinHash signatures.
+#[pyfunction]
+fn jaccard(a: Vec<u64>, b: Vec<u64>) -> PyResult<f64> {
+    if a.len() != b.len() {
+        return Err(value_error(format!(
+            "signatures differ in length ({} and {})",
+            a.len(),
+            b.len()
+        )));
+    }
+    Ok(sketch::estimate_jaccard(&a, &b))
+}
+
+/// 64-bit SimHash of weighted 64-bit feature hashes.
+#[pyfunction]
+fn simhash(features: Vec<(u64, f64)>) -> u64 {
+    sketch::weighted_simhash(features)
+}
+
+#[pyfunction]
+fn hamming(a: u64, b: u64) -> u32 {
+    sketch::hamming(a, b)
+}
+
+/// LSH band keys of a signature: `bands` keys of `rows` values each.
+#[pyfunction]
+fn band_keys(signature: Vec<u64>, bands: usize, rows: usize) -> PyResult<Vec<u64>> {
+    if bands == 0 || rows == 0 || bands * rows > signature.len() {
+        return Err(value_error(format!(
+            "bands x rows must be at least 1 and at most the signature length ({bands} x {rows} > {})",
+            signature.len()
+        )));
+    }
+    Ok(Banding { bands, rows }.keys(&signature))
+}
+
+/// Pairs as dicts, clusters as lists of ids.
+type ScanOutput<'py> = (Vec<Bound<'py, PyDict>>, Vec<Vec<String>>);
+
+/// The whole pipeline in memory: (pairs as dicts, clusters as lists of ids).
+#[pyfunction]
+#[pyo3(signature = (texts, ids=None, threshold=None))]
+fn scan<'py>(
+    py: Python<'py>,
+    texts: Vec<String>,
+    ids: Option<Vec<String>>,
+    threshold: Option<f64>,
+) -> PyResult<ScanOutput<'py>> {
+    let options = options_with(threshold)?;
+    let ids = match ids {
+        Some(ids) if ids.len() != texts.len() => {
+            return Err(value_error(format!(
+                "{} ids for {} texts",
+                ids.len(),
+                texts.len()
+            )));
+        }
+        Some(ids) => ids,
+        None => (0..texts.len()).map(|i| i.to_string()).collect(),
+    };
+    let documents: Vec<Document> = ids
+        .into_iter()
+        .zip(texts)
+        .enumerate()
+        .map(|(i, (id, text))| Document {
+            id,
+            text,
+            origin: storydup::error::Origin {
+                path: "<python>".into(),
+                line: i as u64 + 1,
+            },
+            raw: None,
+        })
+        .collect();
+    let result = py
+        .detach(|| storydup::scan::scan(documents, &options))
+        .map_err(value_error)?;
+    let mut pairs = Vec::with_capacity(result.pairs.len());
+    for p in &result.pairs {
+        let dict = evidence_dict(py, &p.evidence, options.verify.threshold)?;
+        dict.set_item("doc_a", &result.ids[p.a as usize])?;
+        dict.set_item("doc_b", &result.ids[p.b as usize])?;
+        pairs.push(dict);
+    }
+    let clusters = result
+        .clusters
+        .iter()
+        .map(|c| c.iter().map(|&d| result.ids[d as usize].clone()).collect())
+        .collect();
+    Ok((pairs, clusters))
+}
+
+// ---- corpus statistics, and what needs them ----
+
+/// Statistics of a whole corpus (boilerplate sentences, term document
+/// frequencies): what signing and verifying a document need.
+#[pyclass(frozen, module = "storydup._native")]
+struct Corpus {
+    stats: CorpusStats,
+    options: ScanOptions,
+    banding: Banding,
+}
+
+impl Corpus {
+    fn new(stats: CorpusStats, options: ScanOptions) -> Self {
+        let banding = options.banding();
+        Corpus {
+            stats,
+            options,
+            banding,
+        }
+    }
+
+    fn features_of(&self, texts: &[String]) -> Vec<Features> {
+        texts
+            .par_iter()
+            .map(|t| steps::features(t, &self.stats, &self.options))
+            .collect()
+    }
+}
+
+#[pymethods]
+impl Corpus {
+    /// Statistics of `texts`, counted in memory.
+    #[new]
+    #[pyo3(signature = (texts, threshold=None))]
+    fn from_texts(py: Python<'_>, texts: Vec<String>, threshold: Option<f64>) -> PyResult<Self> {
+        let options = options_with(threshold)?;
+        let stats = py.detach(|| {
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            CorpusStats::of_texts(&refs, &options)
+        });
+        Ok(Corpus::new(stats, options))
+    }
+
+    /// Statistics counted elsewhere (by Spark): boilerplate fingerprints,
+    /// terms with the number of documents holding each, and the corpus size.
+    #[staticmethod]
+    #[pyo3(signature = (boilerplate, terms, counts, documents, threshold=None))]
+    fn from_counts(
+        boilerplate: Vec<i64>,
+        terms: Vec<i64>,
+        counts: Vec<u32>,
+        documents: u64,
+        threshold: Option<f64>,
+    ) -> PyResult<Self> {
+        if terms.len() != counts.len() {
+            return Err(value_error("terms and counts differ in length"));
+        }
+        let stats = CorpusStats::new(
+            boilerplate.into_iter().map(|h| h as u64),
+            terms.into_iter().map(|t| t as u64).zip(counts),
+            documents,
+        );
+        Ok(Corpus::new(stats, options_with(threshold)?))
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (data, threshold=None))]
+    fn from_bytes(data: &[u8], threshold: Option<f64>) -> PyResult<Self> {
+        let stats = CorpusStats::from_bytes(data).map_err(value_error)?;
+        Ok(Corpus::new(stats, options_with(threshold)?))
+    }
+
+    fn to_bytes(&self) -> std::borrow::Cow<'static, [u8]> {
+        self.stats.to_bytes().into()
+    }
+
+    #[getter]
+    fn documents(&self) -> u64 {
+        self.stats.documents()
+    }
+
+    #[getter]
+    fn threshold(&self) -> f64 {
+        self.options.verify.threshold
+    }
+
+    /// Band keys, sentence anchors and SimHash of one text.
+    fn sign<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyDict>> {
+        let keys = steps::sign(text, &self.stats, &self.options, self.banding);
+        let dict = PyDict::new(py);
+        dict.set_item("band_keys", keys.band_keys)?;
+        dict.set_item("anchors", keys.anchors)?;
+        dict.set_item("simhash", keys.simhash)?;
+        Ok(dict)
+    }
+
+    /// The evidence for two texts, whatever the verdict.
+    fn evidence<'py>(
+        &self,
+        py: Python<'py>,
+        text_a: &str,
+        text_b: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (a, b) = (
+            steps::features(text_a, &self.stats, &self.options),
+            steps::features(text_b, &self.stats, &self.options),
+        );
+        let e = storydup::verify::evidence(&a, &b, &self.options.verify);
+        evidence_dict(py, &e, self.options.verify.threshold)
+    }
+
+    /// The evidence if the two texts are a rewrite, else None.
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        text_a: &str,
+        text_b: &str,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let (a, b) = (
+            steps::features(text_a, &self.stats, &self.options),
+            steps::features(text_b, &self.stats, &self.options),
+        );
+        steps::verify(&a, &b, &self.options)
+            .map(|e| evidence_dict(py, &e, self.options.verify.threshold))
+            .transpose()
+    }
+
+    /// Distinct content terms of each text, flattened (int64).
+    fn content_terms_arrow(
+        &self,
+        py: Python<'_>,
+        texts: PyArrowType<Data>,
+    ) -> PyResult<PyArrowType<Data>> {
+        let texts = strings(&to_array(texts), "texts")?;
+        let terms: Vec<i64> = py.detach(|| {
+            let per_doc: Vec<Vec<u64>> = texts
+                .par_iter()
+                .map(|t| steps::content_terms(t, self.stats.boilerplate()))
+                .collect();
+            per_doc.into_iter().flatten().map(|t| t as i64).collect()
+        });
+        Ok(PyArrowType(Int64Array::from(terms).into_data()))
+    }
+
+    /// Band keys (list<int64>), anchors (list<int64>) and SimHash (int64)
+    /// of each text, one row per text.
+    fn sign_arrow(
+        &self,
+        py: Python<'_>,
+        texts: PyArrowType<Data>,
+    ) -> PyResult<PyArrowType<RecordBatch>> {
+        let texts = strings(&to_array(texts), "texts")?;
+        let keys: Vec<steps::Keys> = py.detach(|| {
+            texts
+                .par_iter()
+                .map(|t| steps::sign(t, &self.stats, &self.options, self.banding))
+                .collect()
+        });
+        let bands: Vec<Vec<u64>> = keys.iter().map(|k| k.band_keys.clone()).collect();
+        let anchors: Vec<Vec<u64>> = keys.iter().map(|k| k.anchors.clone()).collect();
+        let simhash: Int64Array = keys.iter().map(|k| Some(k.simhash as i64)).collect();
+        batch(vec![
+            ("band_keys", list_column(&bands)),
+            ("anchors", list_column(&anchors)),
+            ("simhash", Arc::new(simhash)),
+        ])
+    }
+
+    /// Verifies candidate pairs given as ids and texts of both sides. Each
+    /// text's features are built once per call. Returns the rewrites only:
+    /// `row` (the input row), `doc_a`, `doc_b` (ordered by id, as in
+    /// pairs.csv), `score`, and every evidence column of pairs.csv as the
+    /// CLI writes it (strings).
+    fn verify_arrow(
+        &self,
+        py: Python<'_>,
+        ids_a: PyArrowType<Data>,
+        texts_a: PyArrowType<Data>,
+        ids_b: PyArrowType<Data>,
+        texts_b: PyArrowType<Data>,
+    ) -> PyResult<PyArrowType<RecordBatch>> {
+        let ids_a = strings(&to_array(ids_a), "ids_a")?;
+        let texts_a = strings(&to_array(texts_a), "texts_a")?;
+        let ids_b = strings(&to_array(ids_b), "ids_b")?;
+        let texts_b = strings(&to_array(texts_b), "texts_b")?;
+        let rows = ids_a.len();
+        if [texts_a.len(), ids_b.len(), texts_b.len()] != [rows; 3] {
+            return Err(value_error("the four columns differ in length"));
+        }
+        let verified: Vec<(u32, bool, Evidence)> = py.detach(|| {
+            // One feature build per distinct document of the batch.
+            let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
+            let mut unique: Vec<&String> = Vec::new();
+            for (id, text) in ids_a.iter().zip(&texts_a).chain(ids_b.iter().zip(&texts_b)) {
+                slot.entry(id.as_str()).or_insert_with(|| {
+                    unique.push(text);
+                    unique.len() - 1
+                });
+            }
+            let features: Vec<Features> = unique
+                .par_iter()
+                .map(|t| steps::features(t, &self.stats, &self.options))
+                .collect();
+            (0..rows)
+                .into_par_iter()
+                .filter_map(|row| {
+                    let swap = ids_b[row] < ids_a[row];
+                    let (x, y) = if swap {
+                        (&ids_b[row], &ids_a[row])
+                    } else {
+                        (&ids_a[row], &ids_b[row])
+                    };
+                    let (fx, fy) = (&features[slot[x.as_str()]], &features[slot[y.as_str()]]);
+                    steps::verify(fx, fy, &self.options).map(|e| (row as u32, swap, e))
+                })
+                .collect()
+        });
+        let mut doc_a = StringBuilder::new();
+        let mut doc_b = StringBuilder::new();
+        let mut fields: Vec<StringBuilder> = EVIDENCE_HEADER
+            .iter()
+            .map(|_| StringBuilder::new())
+            .collect();
+        for (row, swap, e) in &verified {
+            let (x, y) = (&ids_a[*row as usize], &ids_b[*row as usize]);
+            let (a, b) = if *swap { (y, x) } else { (x, y) };
+            doc_a.append_value(a);
+            doc_b.append_value(b);
+            for (builder, value) in fields.iter_mut().zip(evidence_fields(e, true)) {
+                builder.append_value(value);
+            }
+        }
+        let row: UInt32Array = verified.iter().map(|v| Some(v.0)).collect();
+        let score: Float64Array = verified.iter().map(|v| Some(v.2.score)).collect();
+        let mut columns: Vec<(&str, ArrayRef)> = vec![
+            ("row", Arc::new(row)),
+            ("doc_a", Arc::new(doc_a.finish())),
+            ("doc_b", Arc::new(doc_b.finish())),
+            ("score", Arc::new(score)),
+        ];
+        for (name, mut builder) in EVIDENCE_HEADER.iter().zip(fields) {
+            let column: ArrayRef = Arc::new(builder.finish());
+            columns.push((if *name == "score" { "score_text" } else { name }, column));
+        }
+        batch(columns)
+    }
+
+    /// The clusters of one connected component of verified pairs, chain
+    /// guard applied as `storydup scan` does: `ids` and `texts` of its
+    /// members, and its pairs as ids with their scores. Returns lists of ids,
+    /// each sorted, in order of their first id.
+    fn guarded_clusters(
+        &self,
+        py: Python<'_>,
+        ids: Vec<String>,
+        texts: Vec<String>,
+        pairs_a: Vec<String>,
+        pairs_b: Vec<String>,
+        scores: Vec<f64>,
+    ) -> PyResult<Vec<Vec<String>>> {
+        if ids.len() != texts.len()
+            || pairs_a.len() != pairs_b.len()
+            || pairs_a.len() != scores.len()
+        {
+            return Err(value_error("members or pairs differ in length"));
+        }
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by(|&x, &y| ids[x].cmp(&ids[y]));
+        let sorted_ids: Vec<&String> = order.iter().map(|&i| &ids[i]).collect();
+        let member = |id: &String| -> PyResult<u32> {
+            sorted_ids
+                .binary_search(&id)
+                .map(|i| i as u32)
+                .map_err(|_| value_error(format!("pair member {id:?} is not among the ids")))
+        };
+        let edges = pairs_a
+            .iter()
+            .zip(&pairs_b)
+            .zip(&scores)
+            .map(|((a, b), &score)| {
+                Ok(ScoredEdge {
+                    a: member(a)?,
+                    b: member(b)?,
+                    score,
+                })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let sorted_texts: Vec<String> = order.iter().map(|&i| texts[i].clone()).collect();
+        let groups = py.detach(|| {
+            let features = self.features_of(&sorted_texts);
+            steps::guarded_clusters(&features, &edges, &self.options)
+        });
+        Ok(groups
+            .into_iter()
+            .map(|g| {
+                g.into_iter()
+                    .map(|m| sorted_ids[m as usize].clone())
+                    .collect()
+            })
+            .collect())
+    }
+}
+
+// ---- the index steps, on Arrow ----
+
+/// Distinct sentence fingerprints of each text, flattened (int64).
+#[pyfunction]
+fn fingerprints_arrow(py: Python<'_>, texts: PyArrowType<Data>) -> PyResult<PyArrowType<Data>> {
+    let texts = strings(&to_array(texts), "texts")?;
+    let all: Vec<i64> = py.detach(|| {
+        let per_doc: Vec<Vec<u64>> = texts
+            .par_iter()
+            .map(|t| steps::sentence_fingerprints(t))
+            .collect();
+        per_doc.into_iter().flatten().map(|h| h as i64).collect()
+    });
+    Ok(PyArrowType(Int64Array::from(all).into_data()))
+}
+
+/// Documents a sentence must appear in to be boilerplate.
+#[pyfunction]
+fn boilerplate_min_docs(documents: u64) -> u64 {
+    steps::boilerplate_min_docs(&ScanOptions::default(), documents)
+}
+
+fn source(name: &str) -> PyResult<Source> {
+    Source::from_name(name).ok_or_else(|| {
+        value_error(format!(
+            "unknown key source {name:?} (bands, anchors or simhash)"
+        ))
+    })
+}
+
+/// Keys of one source two documents must share to be a candidate.
+#[pyfunction]
+fn min_shared(name: &str) -> PyResult<usize> {
+    Ok(source(name)?.min_shared(&ScanOptions::default()))
+}
+
+/// Hamming distance within which SimHash candidates are kept.
+#[pyfunction]
+fn simhash_distance() -> u32 {
+    ScanOptions::default().simhash_distance
+}
+
+/// One row per SimHash block-table key of each document: (`pos`, `key`).
+#[pyfunction]
+fn simhash_keys_arrow(
+    positions: PyArrowType<Data>,
+    simhashes: PyArrowType<Data>,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let positions = int64s(&to_array(positions), "positions")?;
+    let simhashes = int64s(&to_array(simhashes), "simhashes")?;
+    let options = ScanOptions::default();
+    let mut pos = Vec::new();
+    let mut keys = Vec::new();
+    for (&p, &h) in positions.iter().zip(&simhashes) {
+        for key in steps::simhash_keys(h as u64, &options).map_err(value_error)? {
+            pos.push(p);
+            keys.push(key as i64);
+        }
+    }
+    batch(vec![
+        ("pos", Arc::new(Int64Array::from(pos))),
+        ("key", Arc::new(Int64Array::from(keys))),
+    ])
+}
+
+/// The pairs each bucket (a list<int64> of document positions sharing a
+/// key) makes under the source's rules, as rows (`a`, `b`), a pair repeated
+/// as often as it counts.
+#[pyfunction]
+fn bucket_pairs_arrow(
+    py: Python<'_>,
+    name: &str,
+    buckets: PyArrowType<Data>,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let source = source(name)?;
+    let buckets = to_array(buckets);
+    let lists = buckets.as_list_opt::<i32>().ok_or_else(|| {
+        value_error(format!(
+            "buckets: expected list<int64>, got {}",
+            buckets.data_type()
+        ))
+    })?;
+    let mut documents = Vec::with_capacity(lists.len());
+    for i in 0..lists.len() {
+        let values = lists.value(i);
+        let positions = int64s(&values, "bucket")?;
+        let positions = positions
+            .into_iter()
+            .map(|p| {
+                u32::try_from(p).map_err(|_| value_error(format!("position {p} out of range")))
+            })
+            .collect::<PyResult<Vec<u32>>>()?;
+        documents.push(positions);
+    }
+    let options = ScanOptions::default();
+    let pairs: Vec<(u32, u32)> = py.detach(|| {
+        documents
+            .par_iter()
+            .flat_map_iter(|docs| source.bucket_pairs(docs, &options))
+            .collect()
+    });
+    let a: Int64Array = pairs.iter().map(|p| Some(p.0 as i64)).collect();
+    let b: Int64Array = pairs.iter().map(|p| Some(p.1 as i64)).collect();
+    batch(vec![("a", Arc::new(a)), ("b", Arc::new(b))])
+}
+
+/// The header of pairs.csv.
+#[pyfunction]
+fn pairs_header() -> Vec<&'static str> {
+    ["doc_a", "doc_b"]
+        .iter()
+        .chain(&EVIDENCE_HEADER)
+        .copied()
+        .collect()
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(sentences, m)?)?;
+    m.add_function(wrap_pyfunction!(shingles, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash, m)?)?;
+    m.add_function(wrap_pyfunction!(jaccard, m)?)?;
+    m.add_function(wrap_pyfunction!(simhash, m)?)?;
+    m.add_function(wrap_pyfunction!(hamming, m)?)?;
+    m.add_function(wrap_pyfunction!(band_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(scan, m)?)?;
+    m.add_function(wrap_pyfunction!(fingerprints_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(boilerplate_min_docs, m)?)?;
+    m.add_function(wrap_pyfunction!(min_shared, m)?)?;
+    m.add_function(wrap_pyfunction!(simhash_distance, m)?)?;
+    m.add_function(wrap_pyfunction!(simhash_keys_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(bucket_pairs_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(pairs_header, m)?)?;
+    m.add_class::<Corpus>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
