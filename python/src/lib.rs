@@ -346,6 +346,12 @@ impl Corpus {
         self.stats.documents()
     }
 
+    /// LSH bands of a signature (band keys per document).
+    #[getter]
+    fn bands(&self) -> usize {
+        self.banding.bands
+    }
+
     #[getter]
     fn threshold(&self) -> f64 {
         self.options.verify.threshold
@@ -644,16 +650,21 @@ fn bucket_pairs_arrow(
 ) -> PyResult<PyArrowType<RecordBatch>> {
     let source = source(name)?;
     let buckets = to_array(buckets);
-    let lists = buckets.as_list_opt::<i32>().ok_or_else(|| {
-        value_error(format!(
+    // Spark sends list<int64> with 32-bit offsets, or 64-bit ones with
+    // large types turned on.
+    let lists: Vec<ArrayRef> = if let Some(l) = buckets.as_list_opt::<i32>() {
+        l.iter().flatten().collect()
+    } else if let Some(l) = buckets.as_list_opt::<i64>() {
+        l.iter().flatten().collect()
+    } else {
+        return Err(value_error(format!(
             "buckets: expected list<int64>, got {}",
             buckets.data_type()
-        ))
-    })?;
+        )));
+    };
     let mut documents = Vec::with_capacity(lists.len());
-    for i in 0..lists.len() {
-        let values = lists.value(i);
-        let positions = int64s(&values, "bucket")?;
+    for values in &lists {
+        let positions = int64s(values, "bucket")?;
         let positions = positions
             .into_iter()
             .map(|p| {
