@@ -39,6 +39,10 @@ import storydup
 from storydup import arrow as sa
 
 
+class JobError(Exception):
+    """Bad input or a job that cannot finish: reported in one line, exit 1."""
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="storydup_spark.py",
@@ -105,10 +109,10 @@ def read_documents(spark, args):
     docs = docs.persist(StorageLevel.MEMORY_AND_DISK)
     missing = docs.filter(F.col("id").isNull() | F.col("text").isNull()).count()
     if missing:
-        raise SystemExit(f"storydup-spark: {missing} records lack a string {args.id_field!r} or {args.text_field!r}")
+        raise JobError(f"{missing} records lack a string {args.id_field!r} or {args.text_field!r}")
     repeated = docs.groupBy("id").count().filter(F.col("count") > 1).limit(1).collect()
     if repeated:
-        raise SystemExit(f"storydup-spark: document id {repeated[0]['id']!r} occurs {repeated[0]['count']} times")
+        raise JobError(f"document id {repeated[0]['id']!r} occurs {repeated[0]['count']} times")
     return docs, total
 
 
@@ -260,7 +264,7 @@ def connected_components(edges: DataFrame, max_iterations: int) -> DataFrame:
             break
         e, count = small, new_count
     else:
-        raise SystemExit(f"storydup-spark: connected components did not settle in {max_iterations} rounds")
+        raise JobError(f"connected components did not settle in {max_iterations} rounds")
     return e.select(F.col("v").alias("pos"), F.col("u").alias("comp")).unionAll(
         e.select(F.col("u").alias("pos"), F.col("u").alias("comp"))
     ).distinct()
@@ -378,6 +382,9 @@ def main(argv=None):
     spark = SparkSession.builder.appName("storydup").getOrCreate()
     try:
         run(spark, args)
+    except JobError as e:
+        print(f"storydup-spark: {e}", file=sys.stderr, flush=True)
+        sys.exit(1)
     finally:
         spark.stop()
 
