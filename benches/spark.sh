@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The same generated corpus through `storydup scan` and through the Spark job
+# (spark/storydup_spark.py), on this machine: wall times, and whether the
+# reports are byte-identical.
+# Usage: bash benches/spark.sh [DOCS] [MASTER]
+#   DOCS    documents to generate (default 20000)
+#   MASTER  Spark master (default local[*]; e.g. local-cluster[2,1,2048])
+# Needs the Python environment tests/run.sh makes (target/pyenv) and Java.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+docs=${1:-20000}
+master=${2:-local[*]}
+venv=target/pyenv
+[ -x "$venv/bin/spark-submit" ] || { echo "run bash tests/run.sh first (it makes $venv)" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cargo build --release --quiet --bin storydup --example generate
+target/release/examples/generate --docs "$docs" --seed 3 --stdout > "$work/docs.jsonl" 2>/dev/null
+/usr/bin/time -o "$work/scan.time" -f "%e %M" \
+    target/release/storydup scan "$work/docs.jsonl" -q --no-html --out "$work/scan"
+PYSPARK_PYTHON="$PWD/$venv/bin/python" /usr/bin/time -o "$work/spark.time" -f "%e %M" \
+    "$venv/bin/spark-submit" --master "$master" --driver-memory 4g \
+    --conf spark.log.level=ERROR --conf spark.ui.enabled=false \
+    spark/storydup_spark.py "$work/docs.jsonl" --out "$work/spark" > "$work/spark.log" 2>&1 \
+    || { tail -30 "$work/spark.log"; exit 1; }
+
+read -r scan_s scan_kb < "$work/scan.time"
+read -r spark_s _ < "$work/spark.time"
+echo "documents      $docs ($(($(stat -c %s "$work/docs.jsonl") / 1000000)) MB of JSONL), $(nproc) cores"
+echo "storydup scan  $scan_s s ($(echo "$docs / $scan_s" | bc) docs/s, peak $((scan_kb / 1024)) MB)"
+echo "spark job      $spark_s s on $master ($(echo "$docs / $spark_s" | bc) docs/s, JVM start included)"
+grep -E '^  time:' "$work/spark.log" | sed 's/^  time:/  spark stages:/'
+for report in pairs.csv clusters.csv; do
+    if cmp -s "$work/scan/$report" "$work/spark/$report"; then
+        echo "$report     identical ($(($(wc -l < "$work/scan/$report") - 1)) rows)"
+    else
+        echo "$report     DIFFERENT"; exit 1
+    fi
+done
