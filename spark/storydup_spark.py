@@ -93,16 +93,18 @@ def read_documents(spark, args):
     # Input position: row order as read (what `storydup scan` numbers
     # documents by). Ids from monotonically_increasing_id are ordered but
     # sparse; offsets per partition make them dense.
-    docs = docs.withColumn("mid", F.monotonically_increasing_id())
-    docs = docs.persist(StorageLevel.MEMORY_AND_DISK)
-    parts = docs.groupBy((F.col("mid") / (1 << 33)).cast("long").alias("part")).count().orderBy("part").collect()
+    read = docs.withColumn("mid", F.monotonically_increasing_id()).persist(StorageLevel.MEMORY_AND_DISK)
+    docs = read
+    if docs.isEmpty():
+        raise JobError(f"no documents in {', '.join(args.inputs)}")
+    parts = docs.groupBy(F.shiftright(F.col("mid"), 33).alias("part")).count().orderBy("part").collect()
     offsets, total = [], 0
     for row in parts:
         offsets.append((row["part"], total))
         total += row["count"]
     offset_df = spark.createDataFrame(offsets, "part long, offset long")
     docs = (
-        docs.withColumn("part", (F.col("mid") / (1 << 33)).cast("long"))
+        docs.withColumn("part", F.shiftright(F.col("mid"), 33))
         .join(F.broadcast(offset_df), "part")
         .select((F.col("offset") + F.col("mid").bitwiseAND((1 << 33) - 1)).alias("pos"), "id", "text")
     )
@@ -110,6 +112,7 @@ def read_documents(spark, args):
     missing = docs.filter(F.col("id").isNull() | F.col("text").isNull()).count()
     if missing:
         raise JobError(f"{missing} records lack a string {args.id_field!r} or {args.text_field!r}")
+    read.unpersist()
     repeated = docs.groupBy("id").count().filter(F.col("count") > 1).limit(1).collect()
     if repeated:
         raise JobError(f"document id {repeated[0]['id']!r} occurs {repeated[0]['count']} times")
@@ -359,9 +362,11 @@ def run(spark, args):
     )
     cands = candidates(keys, corpus.bands, args.bands_per_pass).persist(StorageLevel.MEMORY_AND_DISK)
     candidate_count = cands.count()
+    keys.unpersist()
     lap("sign+index")
     pairs = verify(docs, cands, stats).persist(StorageLevel.MEMORY_AND_DISK)
     verified = pairs.count()
+    cands.unpersist()
     lap("verify")
     components = connected_components(pairs.select(F.col("pos_a").alias("u"), F.col("pos_b").alias("v")), args.max_iterations)
     clusters = guarded_clusters(docs, pairs, components, stats).persist(StorageLevel.MEMORY_AND_DISK)
