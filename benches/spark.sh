@@ -33,8 +33,8 @@ echo "spark job      $spark_s s on $master ($(echo "$docs / $spark_s" | bc) docs
 grep -E '^  time:' "$work/spark.log" | sed 's/^  time:/  spark stages:/'
 for report in pairs.csv clusters.csv; do
     if cmp -s "$work/scan/$report" "$work/spark/$report"; then
-        echo "$report     identical ($(($(wc -l < "$work/scan/$report") - 1)) rows)"
+        printf '%-14s identical (%d rows)\n' "$report" "$(($(wc -l < "$work/scan/$report") - 1))"
     else
-        echo "$report     DIFFERENT"; exit 1
+        printf '%-14s DIFFERENT\n' "$report"; exit 1
     fi
 done
