@@ -122,3 +122,29 @@ def test_spark_job_rejects_repeated_ids(tmp_path):
     assert "document id 'a' occurs 2 times" in run.stdout
     assert not (tmp_path / "out" / "clusters.csv").exists()
 
+
+
+def test_spark_job_reads_parquet_with_other_field_names(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    seeds = sorted((ROOT / "data" / "seeds").iterdir())
+    table = pa.table({"name": [p.name for p in seeds], "body": [p.read_text(encoding="utf-8") for p in seeds]})
+    pq.write_table(table, tmp_path / "seeds.parquet")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "storydup"], cwd=ROOT, check=True)
+    cli = tmp_path / "cli"
+    subprocess.run([ROOT / "target/release/storydup", "scan", ROOT / "data" / "seeds", "-q", "--no-html",
+                    "--out", cli], check=True)
+    out = tmp_path / "spark"
+    command = [
+        str(spark_home() / "bin" / "spark-submit"), "--master", "local[1]",
+        "--conf", "spark.log.level=ERROR", "--conf", "spark.sql.shuffle.partitions=2",
+        "--conf", "spark.ui.enabled=false", str(JOB), str(tmp_path / "seeds.parquet"),
+        "--id-field", "name", "--text-field", "body", "--out", str(out),
+    ]
+    run = subprocess.run(command, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stdout[-5000:]
+    assert (out / "clusters.csv").read_text() == (cli / "clusters.csv").read_text()
+    assert (out / "pairs.csv").read_text() == (cli / "pairs.csv").read_text()
+    assert "000_6d5f35eb97f0d708.txt" in (out / "clusters.csv").read_text()
