@@ -226,7 +226,7 @@ def verify(docs: DataFrame, cands: DataFrame, stats) -> DataFrame:
             columns = [pc.if_else(kept, a, b_), pc.if_else(kept, b_, a), r.column("doc_a"), r.column("doc_b")]
             columns += [r.column("score")] + [r.column(f) for f in PAIR_FIELDS]
             names = ["pos_a", "pos_b", "doc_a", "doc_b", "score"] + PAIR_FIELDS
-            yield pa.RecordBatch.from_arrays([c.cast(pa.string()) if n in PAIR_FIELDS else c for n, c in zip(names, columns)], names=names)
+            yield pa.RecordBatch.from_arrays(columns, names=names)
 
     schema = "pos_a long, pos_b long, doc_a string, doc_b string, score double, " + ", ".join(
         f"{f} string" for f in PAIR_FIELDS

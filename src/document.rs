@@ -288,31 +288,11 @@ pub fn sign_all(
     options: &ScanOptions,
     banding: Banding,
 ) -> (Vec<Signed>, usize) {
-    let n = texts.len();
     let segmented: Vec<Segmented> = texts
         .into_par_iter()
         .map(|text| segmented(text::tokenize(&text)))
         .collect();
-    let min_docs = options
-        .boilerplate_min_docs
-        .max((options.boilerplate_share * n as f64).ceil() as usize);
-    let mut hashes: Vec<u64> = segmented
-        .iter()
-        .flat_map(|d| {
-            let mut h = d.sentence_hashes.clone();
-            h.sort_unstable();
-            h.dedup();
-            h
-        })
-        .collect();
-    hashes.par_sort_unstable();
-    let boilerplate = frequent(hashes.into_iter().map(Ok), min_docs).unwrap_or_default();
-    let df = count_in_documents(segmented.par_iter().map(|d| content_terms(d, &boilerplate)));
-    let corpus = Corpus {
-        boilerplate,
-        df,
-        documents: n as u64,
-    };
+    let corpus = Corpus::of_segmented(&segmented, options);
     let signed = segmented
         .into_par_iter()
         .map(|doc| {
@@ -323,4 +303,30 @@ pub fn sign_all(
         })
         .collect();
     (signed, corpus.boilerplate.len())
+}
+
+impl Corpus {
+    /// The statistics of documents held in memory, as the streaming scan
+    /// counts them.
+    pub(crate) fn of_segmented(segmented: &[Segmented], options: &ScanOptions) -> Corpus {
+        let n = segmented.len();
+        let min_docs = options.boilerplate_threshold(n as u64) as usize;
+        let mut hashes: Vec<u64> = segmented
+            .iter()
+            .flat_map(|d| {
+                let mut h = d.sentence_hashes.clone();
+                h.sort_unstable();
+                h.dedup();
+                h
+            })
+            .collect();
+        hashes.par_sort_unstable();
+        let boilerplate = frequent(hashes.into_iter().map(Ok), min_docs).unwrap_or_default();
+        let df = count_in_documents(segmented.par_iter().map(|d| content_terms(d, &boilerplate)));
+        Corpus {
+            boilerplate,
+            df,
+            documents: n as u64,
+        }
+    }
 }

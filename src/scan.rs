@@ -17,6 +17,7 @@ use crate::index::{self, BlockTables};
 use crate::input::Document;
 use crate::sketch::Banding;
 use crate::spill::{Sorted, Sorter};
+use crate::steps;
 use crate::store::{Store, StoreWriter};
 
 pub use crate::document::{ANCHOR_TERMS, Signed, sign_all};
@@ -105,6 +106,14 @@ impl ScanOptions {
     pub fn banding(&self) -> Banding {
         self.banding
             .unwrap_or_else(|| Banding::optimal(self.lsh_threshold, self.num_perm, 0.5, 0.5))
+    }
+
+    /// Documents a sentence must appear in to be boilerplate, in a corpus
+    /// of `documents`.
+    pub fn boilerplate_threshold(&self, documents: u64) -> u64 {
+        (self.boilerplate_min_docs as u64)
+            .max((self.boilerplate_share * documents as f64).ceil() as u64)
+            .max(1)
     }
 
     pub fn temp_dir(&self) -> PathBuf {
@@ -397,9 +406,7 @@ pub fn scan_stream(
     lap("read+segment", &mut stages);
 
     // Corpus statistics: boilerplate sentences, then term frequencies.
-    let min_docs = options
-        .boilerplate_min_docs
-        .max((options.boilerplate_share * n as f64).ceil() as usize);
+    let min_docs = options.boilerplate_threshold(n as u64) as usize;
     let mut runs = sentences.runs();
     let boilerplate = frequent(sentences.finish().map_err(fail)?, min_docs).map_err(fail)?;
     let mut df = HashMap::default();
@@ -568,12 +575,8 @@ pub fn scan_stream(
                 } else {
                     (y, x)
                 };
-                let (fa, fb) = (of(a), of(b));
-                if !verify::could_reach(fa, fb, &options.verify, options.verify.threshold) {
-                    return None;
-                }
-                let evidence = verify::evidence(fa, fb, &options.verify);
-                (evidence.score >= options.verify.threshold).then(|| PairRecord {
+                let evidence = steps::verify(of(a), of(b), options)?;
+                Some(PairRecord {
                     key: (ranks[a as usize] as u64) << 32 | ranks[b as usize] as u64,
                     pair: ScoredPair { a, b, evidence },
                 })
@@ -621,7 +624,6 @@ pub fn scan_stream(
     // which checks pairs of earlier members: their features come from the
     // store through a small cache.
     let cache = FeatureCache::new(&store, &corpus, &bank, options.shingle_size);
-    let min_score = options.verify.threshold * options.chain_score_ratio;
     let guard = cluster::ChainGuard {
         sample: options.chain_sample,
         min_support: options.chain_support,
@@ -629,8 +631,7 @@ pub fn scan_stream(
             let (Some(fx), Some(fy)) = (cache.get(x), cache.get(y)) else {
                 return false;
             };
-            verify::could_reach(&fx, &fy, &options.verify, min_score)
-                && verify::evidence(&fx, &fy, &options.verify).score >= min_score
+            steps::supports(&fx, &fy, options)
         },
     };
     let mut edge_error = None;

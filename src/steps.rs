@@ -12,16 +12,19 @@
 //!    group each [`Source`]'s keys, pair each group's documents (their
 //!    positions in the input) with [`Source::bucket_pairs`], and keep the
 //!    pairs that occur at least [`Source::min_shared`] times; for SimHash
-//!    keys ([`simhash_keys`]) also within [`ScanOptions::simhash_distance`].
+//!    keys (one per [`BlockTables`] table, [`BlockTables::keys`]) also
+//!    within [`ScanOptions::simhash_distance`].
 //! 4. [`verify`] each candidate, `a` being the one whose id sorts first.
 //! 5. Connected components of the verified pairs; within each,
 //!    [`guarded_clusters`] applies the chain guard as `scan` does.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
+
+pub use crate::index::BlockTables;
 
 use crate::cluster::{self, ChainGuard};
 use crate::document::{self, Corpus};
-use crate::index::{self, BlockTables, LargeBucket};
+use crate::index::{self, LargeBucket};
 use crate::scan::ScanOptions;
 use crate::sketch::Banding;
 use crate::text;
@@ -38,9 +41,7 @@ pub fn sentence_fingerprints(text: &str) -> Vec<u64> {
 /// Documents a sentence must appear in to be boilerplate, in a corpus of
 /// `documents`.
 pub fn boilerplate_min_docs(options: &ScanOptions, documents: u64) -> u64 {
-    (options.boilerplate_min_docs as u64)
-        .max((options.boilerplate_share * documents as f64).ceil() as u64)
-        .max(1)
+    options.boilerplate_threshold(documents)
 }
 
 /// A document's distinct content terms (boilerplate left out), sorted.
@@ -74,30 +75,12 @@ impl CorpusStats {
 
     /// Computed from texts in memory, as `scan` would.
     pub fn of_texts(texts: &[&str], options: &ScanOptions) -> Self {
-        let min_docs = boilerplate_min_docs(options, texts.len() as u64) as usize;
-        let mut counts: HashMap<u64, usize> = HashMap::default();
-        for text in texts {
-            for h in sentence_fingerprints(text) {
-                *counts.entry(h).or_default() += 1;
-            }
-        }
-        let boilerplate: HashSet<u64> = counts
-            .into_iter()
-            .filter(|&(_, n)| n >= min_docs)
-            .map(|(h, _)| h)
+        let segmented: Vec<document::Segmented> = texts
+            .iter()
+            .map(|t| document::segmented(text::tokenize(t)))
             .collect();
-        let mut df: HashMap<u64, u32> = HashMap::default();
-        for text in texts {
-            for term in content_terms(text, &boilerplate) {
-                *df.entry(term).or_default() += 1;
-            }
-        }
         CorpusStats {
-            corpus: Corpus {
-                boilerplate,
-                df,
-                documents: texts.len() as u64,
-            },
+            corpus: Corpus::of_segmented(&segmented, options),
         }
     }
 
@@ -172,13 +155,6 @@ pub fn sign(text: &str, stats: &CorpusStats, options: &ScanOptions, banding: Ban
         anchors: signed.anchors,
         simhash: signed.features.simhash,
     }
-}
-
-/// The SimHash block-table keys of one document (one per table): documents
-/// within the distance share at least one.
-pub fn simhash_keys(simhash: u64, options: &ScanOptions) -> Result<Vec<u64>, String> {
-    let tables = BlockTables::new(options.simhash_distance, options.simhash_blocks)?;
-    Ok(tables.keys(simhash))
 }
 
 /// The three kinds of keys that make candidates, each with its own rules.
@@ -257,6 +233,14 @@ pub fn verify(a: &Features, b: &Features, options: &ScanOptions) -> Option<Evide
     (evidence.score >= threshold).then_some(evidence)
 }
 
+/// Whether two members of groups about to merge vouch for the merge (the
+/// chain guard's test): a pair scoring a share of the threshold.
+pub fn supports(a: &Features, b: &Features, options: &ScanOptions) -> bool {
+    let min_score = options.verify.threshold * options.chain_score_ratio;
+    verify::could_reach(a, b, &options.verify, min_score)
+        && verify::evidence(a, b, &options.verify).score >= min_score
+}
+
 /// A verified pair within one connected component, by member index.
 #[derive(Clone, Copy, Debug)]
 pub struct ScoredEdge {
@@ -283,15 +267,10 @@ pub fn guarded_clusters(
         })
         .collect();
     ordered.sort_unstable();
-    let min_score = options.verify.threshold * options.chain_score_ratio;
     let guard = ChainGuard {
         sample: options.chain_sample,
         min_support: options.chain_support,
-        supports: |x: u32, y: u32| {
-            let (fx, fy) = (&members[x as usize], &members[y as usize]);
-            verify::could_reach(fx, fy, &options.verify, min_score)
-                && verify::evidence(fx, fy, &options.verify).score >= min_score
-        },
+        supports: |x: u32, y: u32| supports(&members[x as usize], &members[y as usize], options),
     };
     let mut sets = cluster::guarded_union(
         members.len(),
@@ -317,12 +296,17 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn corpus_stats_survive_the_trip_through_bytes() {
+    fn seeds_with_stats() -> (Vec<String>, ScanOptions, CorpusStats) {
         let texts = seeds();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let options = ScanOptions::default();
         let stats = CorpusStats::of_texts(&refs, &options);
+        (texts, options, stats)
+    }
+
+    #[test]
+    fn corpus_stats_survive_the_trip_through_bytes() {
+        let (texts, options, stats) = seeds_with_stats();
         let back = CorpusStats::from_bytes(&stats.to_bytes()).unwrap();
         assert_eq!(back.to_bytes(), stats.to_bytes());
         assert_eq!(
@@ -337,11 +321,11 @@ mod tests {
 
     #[test]
     fn the_steps_find_the_seed_rewrite_and_nothing_else() {
-        let texts = seeds();
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let options = ScanOptions::default();
-        let stats = CorpusStats::of_texts(&refs, &options);
-        let features: Vec<Features> = refs.iter().map(|t| features(t, &stats, &options)).collect();
+        let (texts, options, stats) = seeds_with_stats();
+        let features: Vec<Features> = texts
+            .iter()
+            .map(|t| features(t, &stats, &options))
+            .collect();
         let mut rewrites = Vec::new();
         for a in 0..texts.len() {
             for b in a + 1..texts.len() {

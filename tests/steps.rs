@@ -96,9 +96,11 @@ fn the_steps_give_the_pairs_and_clusters_of_scan() {
         .collect();
     let bands: Vec<Vec<u64>> = keys.iter().map(|k| k.band_keys.clone()).collect();
     let anchors: Vec<Vec<u64>> = keys.iter().map(|k| k.anchors.clone()).collect();
+    let simhash_tables =
+        steps::BlockTables::new(options.simhash_distance, options.simhash_blocks).unwrap();
     let tables: Vec<Vec<u64>> = keys
         .iter()
-        .map(|k| steps::simhash_keys(k.simhash, &options).unwrap())
+        .map(|k| simhash_tables.keys(k.simhash))
         .collect();
     let mut all = candidates(&bands, Source::Bands, &options);
     all.extend(candidates(&anchors, Source::Anchors, &options));

@@ -46,8 +46,8 @@ fn options_with(threshold: Option<f64>) -> PyResult<ScanOptions> {
 
 /// The strings of a pyarrow string or large_string array (nulls are errors:
 /// a document without text is a mistake upstream, not an empty story).
-fn strings(array: &ArrayRef, what: &str) -> PyResult<Vec<String>> {
-    let value = |i: usize| -> Option<&str> {
+fn strings<'a>(array: &'a ArrayRef, what: &str) -> PyResult<Vec<&'a str>> {
+    let value = |i: usize| -> Option<&'a str> {
         match array.data_type() {
             DataType::Utf8 => Some(array.as_string::<i32>().value(i)),
             DataType::LargeUtf8 => Some(array.as_string::<i64>().value(i)),
@@ -66,7 +66,7 @@ fn strings(array: &ArrayRef, what: &str) -> PyResult<Vec<String>> {
     }
     (0..array.len())
         .map(|i| match value(i) {
-            Some(v) if !array.is_null(i) => Ok(v.to_string()),
+            Some(v) if !array.is_null(i) => Ok(v),
             _ => Err(value_error(format!("{what}: row {i} is null"))),
         })
         .collect()
@@ -286,6 +286,13 @@ impl Corpus {
         }
     }
 
+    fn pair_features(&self, text_a: &str, text_b: &str) -> (Features, Features) {
+        (
+            steps::features(text_a, &self.stats, &self.options),
+            steps::features(text_b, &self.stats, &self.options),
+        )
+    }
+
     fn features_of(&self, texts: &[String]) -> Vec<Features> {
         texts
             .par_iter()
@@ -374,10 +381,7 @@ impl Corpus {
         text_a: &str,
         text_b: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let (a, b) = (
-            steps::features(text_a, &self.stats, &self.options),
-            steps::features(text_b, &self.stats, &self.options),
-        );
+        let (a, b) = self.pair_features(text_a, text_b);
         let e = storydup::verify::evidence(&a, &b, &self.options.verify);
         evidence_dict(py, &e, self.options.verify.threshold)
     }
@@ -389,10 +393,7 @@ impl Corpus {
         text_a: &str,
         text_b: &str,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let (a, b) = (
-            steps::features(text_a, &self.stats, &self.options),
-            steps::features(text_b, &self.stats, &self.options),
-        );
+        let (a, b) = self.pair_features(text_a, text_b);
         steps::verify(&a, &b, &self.options)
             .map(|e| evidence_dict(py, &e, self.options.verify.threshold))
             .transpose()
@@ -404,7 +405,8 @@ impl Corpus {
         py: Python<'_>,
         texts: PyArrowType<Data>,
     ) -> PyResult<PyArrowType<Data>> {
-        let texts = strings(&to_array(texts), "texts")?;
+        let texts = to_array(texts);
+        let texts = strings(&texts, "texts")?;
         let terms: Vec<i64> = py.detach(|| {
             let per_doc: Vec<Vec<u64>> = texts
                 .par_iter()
@@ -422,7 +424,8 @@ impl Corpus {
         py: Python<'_>,
         texts: PyArrowType<Data>,
     ) -> PyResult<PyArrowType<RecordBatch>> {
-        let texts = strings(&to_array(texts), "texts")?;
+        let texts = to_array(texts);
+        let texts = strings(&texts, "texts")?;
         let keys: Vec<steps::Keys> = py.detach(|| {
             texts
                 .par_iter()
@@ -452,10 +455,11 @@ impl Corpus {
         ids_b: PyArrowType<Data>,
         texts_b: PyArrowType<Data>,
     ) -> PyResult<PyArrowType<RecordBatch>> {
-        let ids_a = strings(&to_array(ids_a), "ids_a")?;
-        let texts_a = strings(&to_array(texts_a), "texts_a")?;
-        let ids_b = strings(&to_array(ids_b), "ids_b")?;
-        let texts_b = strings(&to_array(texts_b), "texts_b")?;
+        let columns = [ids_a, texts_a, ids_b, texts_b].map(to_array);
+        let ids_a = strings(&columns[0], "ids_a")?;
+        let texts_a = strings(&columns[1], "texts_a")?;
+        let ids_b = strings(&columns[2], "ids_b")?;
+        let texts_b = strings(&columns[3], "texts_b")?;
         let rows = ids_a.len();
         if [texts_a.len(), ids_b.len(), texts_b.len()] != [rows; 3] {
             return Err(value_error("the four columns differ in length"));
@@ -463,9 +467,9 @@ impl Corpus {
         let verified: Vec<(u32, bool, Evidence)> = py.detach(|| {
             // One feature build per distinct document of the batch.
             let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
-            let mut unique: Vec<&String> = Vec::new();
-            for (id, text) in ids_a.iter().zip(&texts_a).chain(ids_b.iter().zip(&texts_b)) {
-                slot.entry(id.as_str()).or_insert_with(|| {
+            let mut unique: Vec<&str> = Vec::new();
+            for (&id, &text) in ids_a.iter().zip(&texts_a).chain(ids_b.iter().zip(&texts_b)) {
+                slot.entry(id).or_insert_with(|| {
                     unique.push(text);
                     unique.len() - 1
                 });
@@ -483,7 +487,7 @@ impl Corpus {
                     } else {
                         (&ids_a[row], &ids_b[row])
                     };
-                    let (fx, fy) = (&features[slot[x.as_str()]], &features[slot[y.as_str()]]);
+                    let (fx, fy) = (&features[slot[x]], &features[slot[y]]);
                     steps::verify(fx, fy, &self.options).map(|e| (row as u32, swap, e))
                 })
                 .collect()
@@ -579,7 +583,8 @@ impl Corpus {
 /// Distinct sentence fingerprints of each text, flattened (int64).
 #[pyfunction]
 fn fingerprints_arrow(py: Python<'_>, texts: PyArrowType<Data>) -> PyResult<PyArrowType<Data>> {
-    let texts = strings(&to_array(texts), "texts")?;
+    let texts = to_array(texts);
+    let texts = strings(&texts, "texts")?;
     let all: Vec<i64> = py.detach(|| {
         let per_doc: Vec<Vec<u64>> = texts
             .par_iter()
@@ -625,10 +630,12 @@ fn simhash_keys_arrow(
     let positions = int64s(&to_array(positions), "positions")?;
     let simhashes = int64s(&to_array(simhashes), "simhashes")?;
     let options = ScanOptions::default();
+    let tables = steps::BlockTables::new(options.simhash_distance, options.simhash_blocks)
+        .map_err(value_error)?;
     let mut pos = Vec::new();
     let mut keys = Vec::new();
     for (&p, &h) in positions.iter().zip(&simhashes) {
-        for key in steps::simhash_keys(h as u64, &options).map_err(value_error)? {
+        for key in tables.keys(h as u64) {
             pos.push(p);
             keys.push(key as i64);
         }

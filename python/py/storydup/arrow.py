@@ -15,9 +15,6 @@ from ._native import (  # noqa: F401  (re-exported)
     simhash_distance,
 )
 
-SOURCES = ("bands", "anchors", "simhash")
-
-
 def fingerprints(texts: pa.Array) -> pa.Array:
     """Each text's distinct sentence fingerprints, flattened (int64)."""
     return _native.fingerprints_arrow(texts)
