@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Accuracy at default options, the numbers README.md quotes:
-#   the seeds, ../shared/devsets (clough_stevenson, bbc_news_dev) and a
-#   generated corpus (default 100,000 documents, seed 1).
+#   the seeds; every set in ../shared/devsets, clean and mangled (lower-cased,
+#   without punctuation, lines joined); a generated corpus (default 100,000
+#   documents, seed 1); and the score model's leave-one-set-out table
+#   (benches/fit/run.sh).
 # Usage: bash benches/accuracy.sh [DOCS] [SEED]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +24,19 @@ timed() {
 echo "== seeds: storydup scan data/seeds"
 timed "$bin" scan data/seeds --out "$work/seeds" 2>/dev/null
 cat "$work/seeds/clusters.csv"
+cut -d, -f1-3 "$work/seeds/pairs.csv"
 
-for set in clough_stevenson bbc_news_dev; do
-    echo "== $set: storydup eval $devsets/$set"
-    timed "$bin" eval "$devsets/$set" 2>&1 | grep -v '^  \(time\|boilerplate\|verified\|clusters\)' | grep -v '^storydup:'
+echo "== devsets: storydup eval $devsets/*/ --perturb all"
+timed "$bin" eval "$devsets"/*/ --perturb all -q
+
+for set in "$devsets"/*/; do
+    echo "== $(basename "$set") (clean), by kind: storydup eval $set"
+    "$bin" eval "$set" 2>&1 | grep -v '^  \(time\|boilerplate\|verified\|clusters\|temporary\|peak\)' | grep -v '^storydup:'
 done
 
 echo "== generated corpus: $docs documents, seed $seed"
 target/release/examples/generate --docs "$docs" --seed "$seed" --out "$work/generated" 2>/dev/null
 timed "$bin" eval "$work/generated" 2>&1 | grep -v '^storydup:'
+
+echo "== the score model, fitted and left out set by set: bash benches/fit/run.sh"
+bash benches/fit/run.sh 2>/dev/null

@@ -7,40 +7,14 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use storydup::cluster;
 use storydup::index::{self, BlockTables};
 use storydup::input::{InputOptions, read_all};
-use storydup::scan::{ScanOptions, scan};
+use storydup::scan::{ScanOptions, scan, sign_all};
 use storydup::sketch::{self, Banding};
 use storydup::text;
-use storydup::verify::{self, Features, Sentence, VerifyOptions};
+use storydup::verify::{self, VerifyOptions};
 
 fn seed_texts() -> Vec<String> {
     let (docs, _) = read_all(&["data/seeds".to_string()], &InputOptions::default()).unwrap();
     docs.into_iter().map(|d| d.text).collect()
-}
-
-fn features(text: &str) -> Features {
-    let tokens = text::tokenize(text);
-    let words: Vec<u64> = tokens.tokens.iter().map(|t| t.word as u64).collect();
-    Features {
-        shingles: sketch::shingles(&words, 3)
-            .iter()
-            .map(|h| (h >> 32) as u32)
-            .collect(),
-        sentences: tokens
-            .sentences
-            .iter()
-            .map(|r| {
-                Sentence::new(
-                    tokens.tokens[r.start as usize..r.end as usize]
-                        .iter()
-                        .filter_map(|t| t.term)
-                        .map(|t| (t, 1.0))
-                        .collect(),
-                )
-            })
-            .collect(),
-        simhash: 0,
-        ..Features::default()
-    }
 }
 
 fn stages(c: &mut Criterion) {
@@ -116,9 +90,11 @@ fn stages(c: &mut Criterion) {
     c.bench_function("simhash block tables (10k hashes)", |b| {
         b.iter(|| tables.candidates(black_box(&hashes)).len())
     });
-    let (a, b2) = (features(&texts[0]), features(&texts[1]));
+    let options = ScanOptions::default();
+    let (signed, _) = sign_all(texts.clone(), &options, options.banding());
+    let (a, b2) = (&signed[0].features, &signed[1].features);
     c.bench_function("verify one pair (seed 000 vs 001)", |b| {
-        b.iter(|| verify::evidence(black_box(&a), black_box(&b2), &VerifyOptions::default()).score)
+        b.iter(|| verify::evidence(black_box(a), black_box(b2), &VerifyOptions::default()).score)
     });
     let edges: Vec<(u32, u32)> = (0..100_000u32)
         .map(|i| (i, (i * 7 + 3) % 100_000))

@@ -9,7 +9,7 @@ run); Spark counts, groups and joins. The steps follow `storydup::steps`:
 
 1. corpus statistics: sentence fingerprints in many documents are
    boilerplate; each term's document frequency;
-2. signing: MinHash band keys, sentence anchors, SimHash, per document;
+2. signing: MinHash band keys, passage anchors, SimHash, per document;
 3. candidates: documents sharing keys, grouped by key in Spark (band keys a
    few bands per pass, to bound each shuffle), paired in Rust;
 4. verification: candidates joined with both texts, verified in Rust;

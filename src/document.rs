@@ -8,7 +8,7 @@ use std::io;
 use crate::scan::ScanOptions;
 use crate::sketch::{self, Banding};
 use crate::text;
-use crate::verify::{Features, Sentence, Term};
+use crate::verify::{Features, Half, HalfTerms, Term};
 
 /// A segmented document with a fingerprint of each sentence.
 pub(crate) struct Segmented {
@@ -37,36 +37,52 @@ pub(crate) fn segmented(tokens: text::Tokens) -> Segmented {
 /// The evidence-bearing content of a document: everything but boilerplate.
 pub(crate) struct Tokenized {
     shingles: Vec<u32>,
-    /// Distinct terms per sentence, with the sentence's position.
-    sentence_terms: Vec<(u32, Vec<u64>)>,
+    /// The content cut into half passages (see [`PASSAGE_WORDS`]): the first
+    /// word's index, the word count, and the distinct terms, sorted; two
+    /// consecutive halves of one run of content make a passage or a window.
+    halves: Vec<HalfContent>,
     /// Term counts over the whole document, sorted by term.
     term_counts: Vec<(u64, u32)>,
-    /// Distinct terms of salient words (names, numbers), sorted.
-    facts: Vec<u64>,
+    /// Words of content (boilerplate left out).
+    words: u32,
 }
 
-/// The sentences of `doc` that are not boilerplate, with their positions.
-fn kept_sentences<'a>(
-    doc: &'a Segmented,
-    boilerplate: &HashSet<u64>,
-) -> Vec<(u32, &'a [text::Token])> {
-    let tokens = &doc.tokens.tokens;
+struct HalfContent {
+    start: u32,
+    len: u32,
+    terms: Vec<u64>,
+    /// The first half of a run of content (boilerplate breaks runs).
+    opens_run: bool,
+}
+
+/// Words per passage. Coverage is measured on passages of this many
+/// consecutive words, whatever the punctuation: a text without sentence
+/// marks is cut exactly as its punctuated copy is. A passage of one
+/// document is compared with every window of the other (passages and the
+/// passages shifted by half their length), so a counterpart that straddles
+/// two passages still lies mostly in one window. 30 words is about a
+/// sentence and a half of news prose.
+pub const PASSAGE_WORDS: usize = 30;
+
+/// The sentences of `doc` that are not boilerplate, as ranges of tokens.
+fn kept_sentences(doc: &Segmented, boilerplate: &HashSet<u64>) -> Vec<std::ops::Range<u32>> {
     doc.tokens
         .sentences
         .iter()
         .zip(&doc.sentence_hashes)
-        .enumerate()
-        .filter(|(_, (_, h))| !boilerplate.contains(h))
-        .map(|(i, (r, _))| (i as u32, &tokens[r.start as usize..r.end as usize]))
+        .filter(|(_, h)| !boilerplate.contains(h))
+        .map(|(r, _)| r.clone())
         .collect()
 }
 
 /// The distinct terms of a document's content, sorted: what term document
 /// frequencies count.
 pub(crate) fn content_terms(doc: &Segmented, boilerplate: &HashSet<u64>) -> Vec<u64> {
+    let tokens = &doc.tokens.tokens;
     let mut terms: Vec<u64> = kept_sentences(doc, boilerplate)
-        .iter()
-        .flat_map(|(_, tokens)| tokens.iter().filter_map(|t| t.term))
+        .into_iter()
+        .flat_map(|r| tokens[r.start as usize..r.end as usize].iter())
+        .filter_map(|t| t.term)
         .map(u64::from)
         .collect();
     terms.sort_unstable();
@@ -74,10 +90,26 @@ pub(crate) fn content_terms(doc: &Segmented, boilerplate: &HashSet<u64>) -> Vec<
     terms
 }
 
+/// Runs of consecutive kept tokens: sentences next to each other join.
+fn runs(kept: &[std::ops::Range<u32>]) -> Vec<std::ops::Range<u32>> {
+    let mut out: Vec<std::ops::Range<u32>> = Vec::new();
+    for r in kept {
+        match out.last_mut() {
+            Some(last) if last.end == r.start => last.end = r.end,
+            _ => out.push(r.clone()),
+        }
+    }
+    out
+}
+
 /// `shingle_size` 0 skips the shingles (signing does not need them).
 fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> Tokenized {
-    let kept = kept_sentences(doc, boilerplate);
-    let kept_tokens = || kept.iter().flat_map(|(_, tokens)| tokens.iter());
+    let tokens = &doc.tokens.tokens;
+    let runs = runs(&kept_sentences(doc, boilerplate));
+    let kept_tokens = || {
+        runs.iter()
+            .flat_map(|r| tokens[r.start as usize..r.end as usize].iter())
+    };
     let shingles = if shingle_size == 0 {
         Vec::new()
     } else {
@@ -90,20 +122,28 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
         high.dedup();
         high
     };
-    let sentence_terms: Vec<(u32, Vec<u64>)> = kept
-        .iter()
-        .map(|(position, tokens)| {
-            let mut terms: Vec<u64> = tokens
+    let mut halves = Vec::new();
+    for run in &runs {
+        let n = (run.end - run.start) as usize;
+        let parts = 2 * n.div_ceil(PASSAGE_WORDS);
+        for j in 0..parts {
+            let start = run.start as usize + n * j / parts;
+            let end = run.start as usize + n * (j + 1) / parts;
+            let mut terms: Vec<u64> = tokens[start..end]
                 .iter()
                 .filter_map(|t| t.term)
                 .map(u64::from)
                 .collect();
             terms.sort_unstable();
             terms.dedup();
-            (*position, terms)
-        })
-        .filter(|(_, terms)| !terms.is_empty())
-        .collect();
+            halves.push(HalfContent {
+                start: start as u32,
+                len: (end - start) as u32,
+                terms,
+                opens_run: j == 0,
+            });
+        }
+    }
     let mut all_terms: Vec<u64> = kept_tokens()
         .filter_map(|t| t.term)
         .map(u64::from)
@@ -113,18 +153,11 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
         .chunk_by(|x, y| x == y)
         .map(|run| (run[0], run.len() as u32))
         .collect();
-    let mut facts: Vec<u64> = kept_tokens()
-        .filter(|t| t.salient)
-        .filter_map(|t| t.term)
-        .map(u64::from)
-        .collect();
-    facts.sort_unstable();
-    facts.dedup();
     Tokenized {
         shingles,
-        sentence_terms,
+        halves,
         term_counts,
-        facts,
+        words: kept_tokens().count() as u32,
     }
 }
 
@@ -175,24 +208,26 @@ pub(crate) fn merge_counts(a: HashMap<u64, u32>, b: HashMap<u64, u32>) -> HashMa
     into
 }
 
-/// Each pair of a sentence's this many rarest terms is an anchor.
-pub const ANCHOR_TERMS: usize = 2;
+/// Each pair of a passage's this many rarest terms is an anchor.
+pub const ANCHOR_TERMS: usize = 3;
 
 /// Signed document: what the index and the verifier need.
 pub struct Signed {
     pub features: Features,
     pub band_keys: Vec<u64>,
-    /// Sentence anchors: for each sentence, its two rarest terms as one key.
-    /// A paraphrased sentence keeps its rare words (names, figures, uncommon
+    /// Window anchors: each window's three rarest terms, two by two.
+    /// A paraphrased passage keeps its rare words (names, figures, uncommon
     /// nouns), so rewrites share anchors even when few shingles survive.
     pub anchors: Vec<u64>,
 }
 
-fn sentence_anchors(sentences: &[Sentence], rarest: usize) -> Vec<u64> {
+/// Each window's `rarest` rarest terms, each pair of them one key.
+fn window_anchors(halves: &[(Half, HalfTerms)], rarest: usize) -> Vec<u64> {
     let mut anchors = Vec::new();
-    for sentence in sentences.iter().filter(|s| s.terms.len() >= 2) {
-        let mut terms: Vec<&(Term, f32)> = sentence.terms.iter().collect();
+    for pair in halves.windows(2).filter(|w| !w[1].0.opens_run) {
+        let mut terms: Vec<&(Term, f32)> = pair[0].1.iter().chain(&pair[1].1).collect();
         terms.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        terms.dedup_by_key(|t| t.0);
         let top = &terms[..terms.len().min(rarest)];
         for (i, x) in top.iter().enumerate() {
             for y in &top[i + 1..] {
@@ -220,7 +255,7 @@ impl Corpus {
 
     /// A document's verification features (no signature).
     pub(crate) fn features(&self, tokens: text::Tokens, shingle_size: usize) -> Features {
-        features(self.content(tokens, shingle_size), &self.df, self.documents)
+        features(self.content(tokens, shingle_size), &self.df, self.documents).0
     }
 
     /// `shingle_size` 0 leaves the features without shingles (enough for
@@ -234,17 +269,18 @@ impl Corpus {
     ) -> Signed {
         let doc = self.content(tokens, shingle_size);
         let signature = sketch::minhash(doc.term_counts.iter().map(|(t, _)| *t), options.num_perm);
-        let features = features(doc, &self.df, self.documents);
+        let (features, anchors) = features(doc, &self.df, self.documents);
         Signed {
             band_keys: banding.keys(&signature),
-            anchors: sentence_anchors(&features.sentences, ANCHOR_TERMS),
+            anchors,
             features,
         }
     }
 }
 
-pub(crate) fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> Features {
-    // Each distinct term's IDF once; sentences and facts look it up here.
+/// A document's features, and its anchors.
+pub(crate) fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> (Features, Vec<u64>) {
+    // Each distinct term's IDF once; the halves look it up here.
     let terms: Vec<(Term, f32)> = doc
         .term_counts
         .iter()
@@ -259,26 +295,45 @@ pub(crate) fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> Featur
         Ok(i) => terms[i].1,
         Err(_) => sketch::idf(n, df.get(term).copied().unwrap_or(0) as u64) as f32,
     };
-    let sentences: Vec<Sentence> = doc
-        .sentence_terms
+    let halves: Vec<(Half, HalfTerms)> = doc
+        .halves
         .iter()
-        .map(|(position, terms)| {
-            Sentence::new(terms.iter().map(|t| (*t as Term, weight(t))).collect()).at(*position)
+        .map(|h| {
+            let half = Half {
+                start: h.start,
+                len: h.len,
+                opens_run: h.opens_run,
+            };
+            (
+                half,
+                h.terms.iter().map(|t| (*t as Term, weight(t))).collect(),
+            )
         })
         .collect();
+    let anchors = window_anchors(&halves, ANCHOR_TERMS);
     let simhash = sketch::weighted_simhash(
         doc.term_counts
             .iter()
             .map(|(t, count)| (*t, *count as f64 * weight(t) as f64)),
     );
-    Features {
+    let features = Features {
         shingles: doc.shingles,
-        sentences,
-        facts: doc.facts.iter().map(|t| (*t as Term, weight(t))).collect(),
-        terms,
+        rare_weight: sketch::idf(n, rare_document_frequency(n)) as f32,
+        words: doc.words,
         simhash,
-    }
+        ..Features::index(halves, terms)
+    };
+    (features, anchors)
 }
+
+/// A term held by at most this many documents of a corpus of `n` is rare:
+/// 2% of them, and never fewer than 2. New rare terms in the passages one
+/// document adds are the names and details of a new development.
+pub fn rare_document_frequency(n: u64) -> u64 {
+    ((n as f64 * RARE_SHARE) as u64).max(2)
+}
+
+const RARE_SHARE: f64 = 0.02;
 
 /// Segments and signs every document in memory (for `explain` and `eval
 /// --pairs-out`, which look at a few pairs of a set that fits): the same

@@ -197,7 +197,7 @@ pub fn write_labelled_evidence(
     let fail = |e: csv::Error| Error::file(out, e);
     let mut csv = csv::Writer::from_path(out).map_err(fail)?;
     let mut header = vec!["id_a", "id_b", "label", "kind", "together"];
-    header.extend(crate::report::EVIDENCE_HEADER);
+    header.extend(crate::report::evidence_header());
     csv.write_record(&header).map_err(fail)?;
     for pair in pairs {
         let (Some(&a), Some(&b)) = (index.get(pair.a.as_str()), index.get(pair.b.as_str())) else {
@@ -224,6 +224,114 @@ pub fn write_labelled_evidence(
         csv.write_record(&row).map_err(fail)?;
     }
     csv.flush().map_err(|e| Error::file(out, e))
+}
+
+/// One labelled set, in one copy, scanned and scored.
+#[derive(Clone, Debug)]
+pub struct SetResult {
+    /// The folder's name.
+    pub name: String,
+    pub copy: crate::perturb::Perturbation,
+    pub documents: usize,
+    pub candidates_per_document: f64,
+    pub scores: PairScores,
+    /// The negative kind put in one cluster most often, with that share.
+    pub hardest_negative: Option<(String, f64)>,
+    pub partition: Option<PartitionScores>,
+    /// The scan, for `--pairs-out` and per-kind detail.
+    pub scan: Scan,
+    pub pairs: Vec<LabelledPair>,
+}
+
+/// Scans the labelled set in `dir`, its texts mangled by `copy`, and scores
+/// the clusters against its labels.
+pub fn evaluate(
+    dir: &Path,
+    copy: crate::perturb::Perturbation,
+    options: &crate::scan::ScanOptions,
+) -> Result<SetResult> {
+    let docs = dir.join("docs.jsonl").display().to_string();
+    let (mut documents, _) =
+        crate::input::read_all(&[docs], &crate::input::InputOptions::default())?;
+    for d in &mut documents {
+        d.text = copy.apply(&d.text);
+    }
+    let pairs = read_pairs(dir)?;
+    let mut options = options.clone();
+    options.keep_candidates = true;
+    let scan = crate::scan::scan(documents, &options)?;
+    let scores = score_pairs(&scan, &pairs);
+    let negative: std::collections::BTreeSet<&str> = pairs
+        .iter()
+        .filter(|p| !p.positive)
+        .map(|p| p.kind.as_str())
+        .collect();
+    let hardest_negative = negative
+        .iter()
+        .map(|k| (k.to_string(), scores.rate(k).unwrap_or(0.0)))
+        .fold(None, |best: Option<(String, f64)>, (k, r)| match best {
+            Some((_, b)) if b >= r => best,
+            _ => Some((k, r)),
+        });
+    let partition = read_gold_clusters(dir)?.map(|gold| score_partition(&scan, &gold));
+    Ok(SetResult {
+        name: dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| dir.display().to_string()),
+        copy,
+        documents: scan.ids.len(),
+        candidates_per_document: crate::scan::candidates_per_document(&scan.stats),
+        scores,
+        hardest_negative,
+        partition,
+        scan,
+        pairs,
+    })
+}
+
+/// One line a set: what `storydup eval` prints for several sets or copies.
+pub fn table(results: &[SetResult]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<28} {:<8} {:>6} {:>6} {:>9} {:>7} {:>7}  hardest negative kind: merged",
+        "set", "copy", "docs", "cand", "precision", "recall", "F1"
+    );
+    for r in results {
+        let hardest = r
+            .hardest_negative
+            .as_ref()
+            .map_or("(no negative pairs)".to_string(), |(k, rate)| {
+                format!("{k}: {rate:.4}")
+            });
+        let _ = writeln!(
+            out,
+            "{:<28} {:<8} {:>6} {:>6.2} {:>9.4} {:>7.4} {:>7.4}  {hardest}",
+            r.name,
+            r.copy.name(),
+            r.documents,
+            r.candidates_per_document,
+            r.scores.precision(),
+            r.scores.recall(),
+            r.scores.f1()
+        );
+    }
+    let mean = results.iter().map(|r| r.scores.f1()).sum::<f64>() / results.len().max(1) as f64;
+    let worst = results
+        .iter()
+        .min_by(|x, y| x.scores.f1().total_cmp(&y.scores.f1()));
+    if let Some(w) = worst {
+        let _ = writeln!(
+            out,
+            "mean F1 {mean:.4}; lowest {:.4} ({}, {})",
+            w.scores.f1(),
+            w.name,
+            w.copy.name()
+        );
+    }
+    out
 }
 
 /// Reads `clusters.csv` (`id,cluster`), the gold partition, if the set has one.

@@ -7,13 +7,15 @@ use crate::scan::{ScanOptions, Signed, sign_all};
 use crate::text;
 use crate::verify::{self, Evidence, Term};
 
-/// One sentence of A with its best counterpart in B.
+/// One passage of A with its best counterpart in B.
 #[derive(Clone, Debug)]
 pub struct Alignment {
-    pub sentence_a: String,
-    pub sentence_b: Option<String>,
+    pub passage_a: String,
+    pub passage_b: Option<String>,
     pub similarity: f64,
     pub aligned: bool,
+    /// Part of a run of passages without counterpart in B.
+    pub new: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -25,15 +27,54 @@ pub struct Explanation {
     pub alignments: Vec<Alignment>,
     /// Shared terms, rarest first.
     pub shared_rare_terms: Vec<String>,
-    pub shared_facts: Vec<String>,
-    pub novel_facts_a: Vec<String>,
-    pub novel_facts_b: Vec<String>,
+    /// Rare terms each document has only in its new passages.
+    pub new_terms_a: Vec<String>,
+    pub new_terms_b: Vec<String>,
 }
 
 impl Explanation {
     pub fn is_rewrite(&self) -> bool {
         self.evidence.score >= self.threshold
     }
+}
+
+/// The text of each run of words (first word, word count) of a document.
+pub fn span_texts(text: &str, runs: &[(u32, u32)]) -> Vec<String> {
+    let (normalized, spans) = text::word_spans(text);
+    runs.iter()
+        .map(|&(start, len)| {
+            let (first, last) = (start as usize, (start + len) as usize);
+            match (
+                spans.get(first),
+                last.checked_sub(1).and_then(|l| spans.get(l)),
+            ) {
+                (Some(a), Some(b)) if len > 0 => normalized[a.start..b.end].to_string(),
+                _ => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// The whole text cut at the first word of each passage, so the pieces
+/// read as the document does (the first piece also holds what comes before
+/// the first passage): for showing a document with its passages marked.
+pub fn passage_pieces(text: &str, features: &verify::Features) -> Vec<String> {
+    let (normalized, spans) = text::word_spans(text);
+    let mut cuts: Vec<usize> = (1..features.passages())
+        .filter_map(|k| {
+            spans
+                .get(features.passage_span(k).0 as usize)
+                .map(|s| s.start)
+        })
+        .collect();
+    cuts.dedup();
+    let mut pieces = Vec::with_capacity(cuts.len() + 1);
+    let mut from = 0;
+    for cut in cuts.into_iter().chain([normalized.len()]) {
+        pieces.push(normalized[from..cut].to_string());
+        from = cut;
+    }
+    pieces
 }
 
 /// Explains documents `a` and `b` of `texts`; the other texts only supply
@@ -50,23 +91,29 @@ pub fn explain(
     let (fa, fb): (&Signed, &Signed) = (&signed[a], &signed[b]);
     let evidence = verify::evidence(&fa.features, &fb.features, &options.verify);
 
-    let (sentences_a, sentences_b) = (text::sentence_texts(&text_a), text::sentence_texts(&text_b));
-    let shown = |list: &[text::SentenceText], position: u32| {
-        list.get(position as usize)
-            .map(|s| s.text.clone())
-            .unwrap_or_default()
-    };
-    let matches = verify::best_matches(&fa.features.sentences, &fb.features.sentences);
-    let alignments = fa
-        .features
-        .sentences
-        .iter()
-        .zip(&matches)
-        .map(|(sentence, best)| Alignment {
-            sentence_a: shown(&sentences_a, sentence.position),
-            sentence_b: best.map(|(j, _)| shown(&sentences_b, fb.features.sentences[j].position)),
-            similarity: best.map_or(0.0, |(_, s)| s),
-            aligned: best.is_some_and(|(_, s)| s >= options.verify.sentence_threshold),
+    let (features_a, features_b) = (&fa.features, &fb.features);
+    let passages: Vec<(u32, u32)> = (0..features_a.passages())
+        .map(|k| features_a.passage_span(k))
+        .collect();
+    let windows: Vec<(u32, u32)> = (0..features_b.window_weights.len())
+        .map(|h| features_b.window_span(h))
+        .collect();
+    let passages_a = span_texts(&text_a, &passages);
+    let windows_b = span_texts(&text_b, &windows);
+    let details_a = verify::details(&fa.features, &fb.features);
+    let details_b = verify::details(&fb.features, &fa.features);
+    let alignments = passages_a
+        .into_iter()
+        .enumerate()
+        .map(|(i, passage_a)| {
+            let best = details_a.matches[i];
+            Alignment {
+                passage_a,
+                passage_b: best.map(|(j, _)| windows_b[j].clone()),
+                similarity: best.map_or(0.0, |(_, s)| s),
+                aligned: best.is_some_and(|(_, s)| s >= options.verify.passage_threshold),
+                new: details_a.new[i],
+            }
         })
         .collect();
 
@@ -78,7 +125,7 @@ pub fn explain(
         words
             .get(&(*t as u64))
             .cloned()
-            .unwrap_or_else(|| format!("#{t:016x}"))
+            .unwrap_or_else(|| format!("#{t:08x}"))
     };
     let in_set = |set: &[(Term, f32)], t: Term| set.binary_search_by_key(&t, |x| x.0).is_ok();
     let mut shared: Vec<(Term, f32)> = fa
@@ -92,12 +139,8 @@ pub fn explain(
         y.1.total_cmp(&x.1)
             .then_with(|| name(&x.0).cmp(&name(&y.0)))
     });
-    let facts = |from: &[(Term, f32)], other: &[(Term, f32)], want_shared: bool| {
-        let mut list: Vec<String> = from
-            .iter()
-            .filter(|t| in_set(other, t.0) == want_shared)
-            .map(|t| name(&t.0))
-            .collect();
+    let names = |terms: &[Term]| {
+        let mut list: Vec<String> = terms.iter().map(&name).collect();
         list.sort();
         list
     };
@@ -107,16 +150,21 @@ pub fn explain(
         threshold: options.verify.threshold,
         alignments,
         shared_rare_terms: shared.iter().take(25).map(|t| name(&t.0)).collect(),
-        shared_facts: facts(&fa.features.facts, &fb.features.facts, true),
-        novel_facts_a: facts(&fa.features.facts, &fb.features.facts, false),
-        novel_facts_b: facts(&fb.features.facts, &fa.features.facts, false),
+        new_terms_a: names(&details_a.new_terms),
+        new_terms_b: names(&details_b.new_terms),
         evidence,
     }
+}
+
+/// A passage on one line: line breaks and runs of spaces made one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl std::fmt::Display for Explanation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let e = &self.evidence;
+        let (a, b) = (&e.a, &e.b);
         let mut out = String::new();
         writeln!(out, "A: {}\nB: {}", self.id_a, self.id_b)?;
         writeln!(
@@ -133,20 +181,18 @@ impl std::fmt::Display for Explanation {
         writeln!(out, "evidence")?;
         writeln!(
             out,
-            "  sentences aligned: A {} of {} (coverage {:.2}), B {} of {} (coverage {:.2})",
-            e.aligned_a, e.sentences_a, e.coverage_a, e.aligned_b, e.sentences_b, e.coverage_b
+            "  passages aligned: A {} of {} (coverage {:.2}), B {} of {} (coverage {:.2})",
+            a.aligned, a.passages, a.coverage, b.aligned, b.passages, b.coverage
         )?;
         writeln!(
             out,
-            "  opening sentences covered: A {:.2}, B {:.2}",
-            e.lead_a, e.lead_b
+            "  new passages: A {:.2} of its weight ({} new rare terms), B {:.2} ({} new rare terms)",
+            a.new, a.new_terms, b.new, b.new_terms
         )?;
         writeln!(
             out,
-            "  names and numbers: {} shared; {} only in A, {} only in B",
-            self.shared_facts.len(),
-            e.novel_facts_a,
-            e.novel_facts_b
+            "  opening: similarity A {:.2}, B {:.2}; new A {:.2}, B {:.2}",
+            a.opening, b.opening, a.new_opening, b.new_opening
         )?;
         writeln!(
             out,
@@ -161,33 +207,25 @@ impl std::fmt::Display for Explanation {
             }
         };
         writeln!(out, "shared rare terms: {}", list(&self.shared_rare_terms))?;
-        writeln!(
-            out,
-            "shared names and numbers: {}",
-            list(&self.shared_facts)
-        )?;
-        writeln!(
-            out,
-            "names and numbers only in A: {}",
-            list(&self.novel_facts_a)
-        )?;
-        writeln!(
-            out,
-            "names and numbers only in B: {}\n",
-            list(&self.novel_facts_b)
-        )?;
-        writeln!(out, "sentences of A with their closest sentence of B:")?;
-        for (i, a) in self.alignments.iter().enumerate() {
-            let mark = if a.aligned { "=" } else { " " };
-            writeln!(out, "{mark} A{:<3} {}", i + 1, a.sentence_a)?;
-            match &a.sentence_b {
-                Some(b) => writeln!(out, "  {:.2} B {}", a.similarity, b)?,
+        writeln!(out, "new rare terms of A: {}", list(&self.new_terms_a))?;
+        writeln!(out, "new rare terms of B: {}\n", list(&self.new_terms_b))?;
+        writeln!(out, "passages of A with their closest passage of B:")?;
+        for (i, p) in self.alignments.iter().enumerate() {
+            let mark = match (p.aligned, p.new) {
+                (true, _) => "=",
+                (false, true) => "+",
+                (false, false) => " ",
+            };
+            writeln!(out, "{mark} A{:<3} {}", i + 1, one_line(&p.passage_a))?;
+            match &p.passage_b {
+                Some(b) => writeln!(out, "  {:.2} B {}", p.similarity, one_line(b))?,
                 None => writeln!(out, "  0.00 B (nothing in common)")?,
             }
         }
         writeln!(
             out,
-            "\n(= marks sentences aligned at similarity >= the sentence threshold)"
+            "\n(= aligned: similarity >= the passage threshold; + new: part of a run of passages \
+             well below the pair's usual similarity)"
         )?;
         f.write_str(&out)
     }

@@ -11,11 +11,12 @@ use std::fmt::Write;
 #[derive(Clone, Debug)]
 pub struct Member {
     pub id: String,
-    /// The document's sentences in order (display text), each with the similarity
-    /// (0..=1) of its best-aligned sentence in the cluster's representative when it is
-    /// aligned, `None` when it is not aligned. For the representative itself every
-    /// sentence is `None` (nothing to compare it with).
-    pub sentences: Vec<(String, Option<f64>)>,
+    /// The document's text cut into its passages (display text, together the
+    /// whole text), each with the similarity (0..=1) of its best-aligned window
+    /// of the cluster's representative when it is aligned, `None` when it is
+    /// not. For the representative itself every passage is `None` (nothing to
+    /// compare it with).
+    pub passages: Vec<(String, Option<f64>)>,
     /// Score of the pair (representative, this member), `None` for the representative.
     pub score: Option<f64>,
 }
@@ -91,9 +92,9 @@ pub fn render(report: &Report) -> String {
     }
     histogram(&mut page, report.scores);
     page.push_str(
-        "<p class=\"legend\">Highlighted sentences are those aligned with a sentence of the \
-         cluster's representative (the first document); a stronger tint means a closer match. \
-         A pair is reported when its score reaches the threshold.</p>\n",
+        "<p class=\"legend\">Highlighted passages (about thirty words each) are those aligned with \
+         a passage of the cluster's representative (the first document); a stronger tint means a \
+         closer match. A pair is reported when its score reaches the threshold.</p>\n",
     );
     let _ = writeln!(
         page,
@@ -139,25 +140,22 @@ fn render_cluster(page: &mut String, cluster: &Cluster) {
              <span class=\"role\">· {role}</span></summary>\n",
             escape(&member.id)
         );
-        let total = member.sentences.len();
-        let aligned = member.sentences.iter().filter(|s| s.1.is_some()).count();
+        let total = member.passages.len();
+        let aligned = member.passages.iter().filter(|s| s.1.is_some()).count();
         if position == 0 {
             let _ = writeln!(
                 page,
                 "<p class=\"count\">{}; the other documents are compared with this one.</p>",
-                plural(total, "sentence")
+                plural(total, "passage")
             );
         } else {
             let _ = writeln!(
                 page,
-                "<p class=\"count\">{aligned} of {total} sentences aligned with the representative.</p>"
+                "<p class=\"count\">{aligned} of {total} passages aligned with the representative.</p>"
             );
         }
         page.push_str("<p class=\"text\">");
-        for (index, (sentence, similarity)) in member.sentences.iter().enumerate() {
-            if index > 0 {
-                page.push(' ');
-            }
+        for (passage, similarity) in &member.passages {
             match similarity {
                 Some(similarity) => {
                     // Tint from pale (weak match) to saturated (near copy).
@@ -166,10 +164,10 @@ fn render_cluster(page: &mut String, cluster: &Cluster) {
                         page,
                         "<mark title=\"aligned, similarity {similarity:.2}\" \
                          style=\"background: rgba(255, 196, 0, {alpha:.2})\">{}</mark>",
-                        escape(sentence)
+                        escape(passage)
                     );
                 }
-                None => page.push_str(&escape(sentence)),
+                None => page.push_str(&escape(passage)),
             }
         }
         page.push_str("</p>\n</details>\n</article>\n");
@@ -267,10 +265,10 @@ fn escape(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn member(id: &str, score: Option<f64>, sentences: &[(&str, Option<f64>)]) -> Member {
+    fn member(id: &str, score: Option<f64>, passages: &[(&str, Option<f64>)]) -> Member {
         Member {
             id: id.to_string(),
-            sentences: sentences.iter().map(|(s, v)| (s.to_string(), *v)).collect(),
+            passages: passages.iter().map(|(s, v)| (s.to_string(), *v)).collect(),
             score,
         }
     }
@@ -326,7 +324,7 @@ mod tests {
         assert!(html.contains("· representative</span>"));
         assert!(html.contains("· score 0.84</span>"));
         assert!(html.contains("<mark title=\"aligned, similarity 0.73\""));
-        assert!(html.contains("1 of 2 sentences aligned with the representative"));
+        assert!(html.contains("1 of 2 passages aligned with the representative"));
         assert!(html.contains("Showing 1 of 5 clusters, largest first"));
     }
 

@@ -1,4 +1,4 @@
-//! Index stage: candidate pairs from LSH band keys, sentence anchors and SimHash
+//! Index stage: candidate pairs from LSH band keys, passage anchors and SimHash
 //! block tables.
 //!
 //! All three work the same way: emit `(key, document)` entries, sort them,
@@ -163,7 +163,7 @@ pub fn lsh_candidates(keys: &[Vec<u64>], min_shared_bands: usize) -> Vec<Pair> {
     )
 }
 
-/// Candidate pairs from sentence anchors: `anchors[d]` holds document d's
+/// Candidate pairs from passage anchors: `anchors[d]` holds document d's
 /// distinct anchor keys. Documents sharing at least `min_shared` anchors are
 /// paired; an anchor held by more than `max_bucket` documents is too common to
 /// say anything (a stock phrase of a whole topic) and is skipped.

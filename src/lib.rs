@@ -27,6 +27,8 @@ pub mod html;
 pub mod ids;
 pub mod index;
 pub mod input;
+pub mod language;
+pub mod perturb;
 pub mod records;
 pub mod report;
 pub mod scan;

@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 
 use storydup::input::{Format, InputOptions, InputStats, read_all, read_documents};
-use storydup::scan::{ScanOptions, Streamed, scan, scan_stream};
+use storydup::scan::{ScanOptions, Streamed, scan_stream};
 use storydup::sketch::Banding;
 use storydup::verify::VerifyOptions;
 use storydup::{Error, report};
@@ -39,10 +39,12 @@ enum Command {
     )]
     Scan(ScanArgs),
     /// Scan a labelled set (devsets format) and print precision, recall and F1.
-    #[command(after_help = "Example:\n  storydup eval ../shared/devsets/clough_stevenson")]
+    #[command(
+        after_help = "Examples:\n  storydup eval ../shared/devsets/clough_stevenson\n  storydup eval ../shared/devsets/* --perturb all"
+    )]
     Eval(EvalArgs),
     /// Show why two documents are or are not the same story: scores, aligned
-    /// sentences, shared rare terms and the verdict.
+    /// passages, shared and new rare terms and the verdict.
     #[command(
         after_help = "Examples:\n  storydup explain data/seeds/000_6d5f35eb97f0d708.txt data/seeds/001_a6a27bf682eca62c.txt\n  storydup explain politics/081 politics/141 --in ../shared/devsets/bbc_news_dev/docs.jsonl"
     )]
@@ -83,10 +85,16 @@ struct ExplainArgs {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// Folder with docs.jsonl and pairs.csv (pairs_detail.csv for per-kind rates).
-    dir: PathBuf,
+    /// Folders with docs.jsonl and pairs.csv (pairs_detail.csv for per-kind rates).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
 
-    /// Also write every labelled pair with its evidence to this CSV file.
+    /// Also scan copies of each set mangled this way, made in memory: any of
+    /// clean, lower, nopunct, joined (comma-separated), or all.
+    #[arg(long, value_name = "COPIES", default_value = "clean")]
+    perturb: String,
+
+    /// Also write every labelled pair with its evidence to this CSV file (one set, one copy).
     #[arg(long, value_name = "FILE")]
     pairs_out: Option<PathBuf>,
 
@@ -195,9 +203,9 @@ struct Tuning {
     #[arg(long, default_value_t = VerifyOptions::default().threshold)]
     threshold: f64,
 
-    /// Weighted overlap at which two sentences count as aligned.
-    #[arg(long, default_value_t = VerifyOptions::default().sentence_threshold)]
-    sentence_threshold: f64,
+    /// Weighted overlap at which a passage counts as aligned with the other document.
+    #[arg(long, default_value_t = VerifyOptions::default().passage_threshold)]
+    passage_threshold: f64,
 
     /// Words per shingle for the overlap evidence.
     #[arg(long, default_value_t = ScanOptions::default().shingle_size)]
@@ -247,7 +255,7 @@ struct Tuning {
     #[arg(long, default_value_t = ScanOptions::default().chain_score_ratio)]
     chain_score_ratio: f64,
 
-    /// Sentence anchors (a sentence's two rarest terms) two documents must share to become candidates.
+    /// Passage anchors (pairs of a window's three rarest terms) two documents must share to become candidates.
     #[arg(long, default_value_t = ScanOptions::default().min_shared_anchors)]
     min_shared_anchors: usize,
 
@@ -344,7 +352,8 @@ impl Tuning {
             max_anchor_docs: self.max_anchor_docs,
             verify: VerifyOptions {
                 threshold: self.threshold,
-                sentence_threshold: self.sentence_threshold,
+                passage_threshold: self.passage_threshold,
+                ..VerifyOptions::default()
             },
             keep_singletons,
             boilerplate_min_docs: self.boilerplate_min_docs,
@@ -400,25 +409,79 @@ fn run_explain(args: ExplainArgs) -> storydup::Result<()> {
     Ok(())
 }
 
+fn parse_copies(value: &str) -> Result<Vec<storydup::perturb::Perturbation>, String> {
+    use storydup::perturb::Perturbation;
+    if value == "all" {
+        return Ok(Perturbation::ALL.to_vec());
+    }
+    value
+        .split(',')
+        .map(|name| {
+            Perturbation::from_name(name.trim()).ok_or_else(|| {
+                format!("unknown copy {name:?}: expected clean, lower, nopunct, joined or all")
+            })
+        })
+        .collect()
+}
+
 fn run_eval(args: EvalArgs) -> storydup::Result<()> {
     let mut options = args.tuning.options(false)?;
     args.resources.apply(&mut options)?;
-    options.keep_candidates = true;
-    let docs = args.dir.join("docs.jsonl").display().to_string();
-    let (documents, _) = read_all(&[docs], &InputOptions::default())?;
-    let pairs = storydup::eval::read_pairs(&args.dir)?;
-    let texts: Vec<String> = documents.iter().map(|d| d.text.clone()).collect();
-    let result = scan(documents, &options)?;
-    eprint!("{}", report::summary(&result.stats, &result.clusters, &[]));
-    print!("{}", storydup::eval::score_pairs(&result, &pairs));
-    if let Some(gold) = storydup::eval::read_gold_clusters(&args.dir)? {
-        print!("{}", storydup::eval::score_partition(&result, &gold));
+    let copies = parse_copies(&args.perturb).map_err(Error::Usage)?;
+    let single = args.dirs.len() == 1 && copies.len() == 1;
+    if args.pairs_out.is_some() && !single {
+        return Err(Error::Usage(
+            "--pairs-out takes one set and one copy".to_string(),
+        ));
     }
-    if let Some(path) = &args.pairs_out {
+    // Every set is checked before any is scanned.
+    for dir in &args.dirs {
+        let has_pairs = dir.join("pairs.csv").is_file() || dir.join("pairs_detail.csv").is_file();
+        if !dir.join("docs.jsonl").is_file() || !has_pairs {
+            return Err(Error::file(
+                dir,
+                "not a labelled set: expected a folder with docs.jsonl and pairs.csv",
+            ));
+        }
+    }
+    let mut results = Vec::new();
+    for dir in &args.dirs {
+        for &copy in &copies {
+            let result = storydup::eval::evaluate(dir, copy, &options)?;
+            if single {
+                eprint!(
+                    "{}",
+                    report::summary(&result.scan.stats, &result.scan.clusters, &[])
+                );
+                print!("{}", result.scores);
+                if let Some(partition) = &result.partition {
+                    print!("{partition}");
+                }
+            }
+            results.push(result);
+        }
+    }
+    if let (Some(path), Some(result)) = (&args.pairs_out, results.first()) {
+        let docs = result_dir_docs(&args.dirs[0])?;
+        let texts: Vec<String> = docs.into_iter().map(|d| copies[0].apply(&d.text)).collect();
         let (signed, _) = storydup::scan::sign_all(texts, &options, options.banding());
-        storydup::eval::write_labelled_evidence(&result, &signed, &pairs, &options.verify, path)?;
+        storydup::eval::write_labelled_evidence(
+            &result.scan,
+            &signed,
+            &result.pairs,
+            &options.verify,
+            path,
+        )?;
+    }
+    if !single {
+        print!("{}", storydup::eval::table(&results));
     }
     Ok(())
+}
+
+fn result_dir_docs(dir: &std::path::Path) -> storydup::Result<Vec<storydup::input::Document>> {
+    let docs = dir.join("docs.jsonl").display().to_string();
+    Ok(read_all(&[docs], &InputOptions::default())?.0)
 }
 
 /// Progress bars on standard error, one per stage, when it is a terminal.

@@ -3,7 +3,7 @@
 
 use crate::scan::ScoredPair;
 use crate::spill::Record;
-use crate::verify::Evidence;
+use crate::verify::{COLUMNS, Evidence};
 
 /// A verified pair on its way to the report: `key` orders pairs by the ids
 /// of `a` then `b` (their ranks).
@@ -30,119 +30,40 @@ impl Ord for PairRecord {
     }
 }
 
-const F64_FIELDS: usize = 11;
-const U32_FIELDS: usize = 9;
-
 impl Record for PairRecord {
-    const SIZE: usize = 16 + 8 * F64_FIELDS + 4 * U32_FIELDS;
+    /// The key, the two documents, then every evidence column as an f64
+    /// (counts are exact in one).
+    const SIZE: usize = 16 + 8 * COLUMNS;
 
     fn write_to(&self, out: &mut [u8]) {
-        let e = &self.pair.evidence;
-        let floats = [
-            e.score,
-            e.jaccard,
-            e.containment,
-            e.coverage_a,
-            e.coverage_b,
-            e.terms_in_other_a,
-            e.terms_in_other_b,
-            e.facts_in_other_a,
-            e.facts_in_other_b,
-            e.lead_a,
-            e.lead_b,
-        ];
-        let ints = [
-            self.pair.a,
-            self.pair.b,
-            e.aligned_a,
-            e.sentences_a,
-            e.aligned_b,
-            e.sentences_b,
-            e.simhash_distance,
-            e.facts_a,
-            e.facts_b,
-            e.novel_facts_a,
-            e.novel_facts_b,
-        ];
         let mut at = 0;
         let mut put = |bytes: &[u8]| {
             out[at..at + bytes.len()].copy_from_slice(bytes);
             at += bytes.len();
         };
         put(&self.key.to_le_bytes());
-        floats.iter().for_each(|x| put(&x.to_le_bytes()));
-        ints.iter().for_each(|x| put(&x.to_le_bytes()));
+        put(&self.pair.a.to_le_bytes());
+        put(&self.pair.b.to_le_bytes());
+        for (_, value) in self.pair.evidence.columns() {
+            put(&value.as_f64().to_le_bytes());
+        }
     }
 
     fn read_from(bytes: &[u8]) -> Self {
-        let mut at = 0;
-        let mut take = |n: usize| {
-            let slice = &bytes[at..at + n];
-            at += n;
-            slice
-        };
-        let key = u64::from_le_bytes(take(8).try_into().unwrap_or_default());
-        let mut floats = [0f64; F64_FIELDS];
-        for x in &mut floats {
-            *x = f64::from_le_bytes(take(8).try_into().unwrap_or_default());
+        let at = |i: usize, n: usize| &bytes[i..i + n];
+        let key = u64::from_le_bytes(at(0, 8).try_into().unwrap_or_default());
+        let a = u32::from_le_bytes(at(8, 4).try_into().unwrap_or_default());
+        let b = u32::from_le_bytes(at(12, 4).try_into().unwrap_or_default());
+        let mut values = [0f64; COLUMNS];
+        for (i, v) in values.iter_mut().enumerate() {
+            *v = f64::from_le_bytes(at(16 + 8 * i, 8).try_into().unwrap_or_default());
         }
-        let mut ints = [0u32; U32_FIELDS + 2];
-        for x in &mut ints {
-            *x = u32::from_le_bytes(take(4).try_into().unwrap_or_default());
-        }
-        let [
-            score,
-            jaccard,
-            containment,
-            coverage_a,
-            coverage_b,
-            terms_in_other_a,
-            terms_in_other_b,
-            facts_in_other_a,
-            facts_in_other_b,
-            lead_a,
-            lead_b,
-        ] = floats;
-        let [
-            a,
-            b,
-            aligned_a,
-            sentences_a,
-            aligned_b,
-            sentences_b,
-            simhash_distance,
-            facts_a,
-            facts_b,
-            novel_facts_a,
-            novel_facts_b,
-        ] = ints;
         PairRecord {
             key,
             pair: ScoredPair {
                 a,
                 b,
-                evidence: Evidence {
-                    score,
-                    jaccard,
-                    containment,
-                    coverage_a,
-                    coverage_b,
-                    aligned_a,
-                    sentences_a,
-                    aligned_b,
-                    sentences_b,
-                    simhash_distance,
-                    terms_in_other_a,
-                    terms_in_other_b,
-                    facts_in_other_a,
-                    facts_in_other_b,
-                    facts_a,
-                    facts_b,
-                    novel_facts_a,
-                    novel_facts_b,
-                    lead_a,
-                    lead_b,
-                },
+                evidence: Evidence::from_columns(values),
             },
         }
     }

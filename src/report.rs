@@ -9,62 +9,32 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::scan::{Ids, ScanStats, ScoredPair, candidates_per_document};
-use crate::verify::Evidence;
+use crate::verify::{Evidence, Value};
 
 pub const PAIRS_FILE: &str = "pairs.csv";
 pub const CLUSTERS_FILE: &str = "clusters.csv";
 pub const SKIPPED_FILE: &str = "skipped.csv";
 
-/// The evidence columns of `pairs.csv`, after `doc_a,doc_b`.
-pub const EVIDENCE_HEADER: [&str; 21] = [
-    "score",
-    "jaccard",
-    "containment",
-    "coverage_a",
-    "coverage_b",
-    "aligned_a",
-    "sentences_a",
-    "aligned_b",
-    "sentences_b",
-    "simhash_distance",
-    "terms_in_other_a",
-    "terms_in_other_b",
-    "facts_in_other_a",
-    "facts_in_other_b",
-    "facts_a",
-    "facts_b",
-    "novel_facts_a",
-    "novel_facts_b",
-    "lead_a",
-    "lead_b",
-    "verdict",
-];
+/// The evidence columns of `pairs.csv`, after `doc_a,doc_b`: the evidence
+/// ([`Evidence::columns`]), then the verdict.
+pub fn evidence_header() -> Vec<&'static str> {
+    let mut names = Evidence::names().to_vec();
+    names.push("verdict");
+    names
+}
 
-/// One pair's evidence as CSV fields, in [`EVIDENCE_HEADER`]'s order.
+/// One pair's evidence as CSV fields, in [`evidence_header`]'s order.
 pub fn evidence_fields(e: &Evidence, verdict: bool) -> Vec<String> {
-    vec![
-        fixed(e.score),
-        fixed(e.jaccard),
-        fixed(e.containment),
-        fixed(e.coverage_a),
-        fixed(e.coverage_b),
-        e.aligned_a.to_string(),
-        e.sentences_a.to_string(),
-        e.aligned_b.to_string(),
-        e.sentences_b.to_string(),
-        e.simhash_distance.to_string(),
-        fixed(e.terms_in_other_a),
-        fixed(e.terms_in_other_b),
-        fixed(e.facts_in_other_a),
-        fixed(e.facts_in_other_b),
-        e.facts_a.to_string(),
-        e.facts_b.to_string(),
-        e.novel_facts_a.to_string(),
-        e.novel_facts_b.to_string(),
-        fixed(e.lead_a),
-        fixed(e.lead_b),
-        if verdict { "rewrite" } else { "different" }.to_string(),
-    ]
+    let mut fields: Vec<String> = e
+        .columns()
+        .iter()
+        .map(|(_, value)| match value {
+            Value::Share(x) => fixed(*x),
+            Value::Count(n) => n.to_string(),
+        })
+        .collect();
+    fields.push(if verdict { "rewrite" } else { "different" }.to_string());
+    fields
 }
 
 /// How reports are written: CSV (the contract, and the default) or JSON lines
@@ -294,7 +264,7 @@ fn write_pairs(
 ) -> std::io::Result<()> {
     let header: Vec<&str> = ["doc_a", "doc_b"]
         .iter()
-        .chain(&EVIDENCE_HEADER)
+        .chain(&evidence_header())
         .copied()
         .collect();
     let mut table = Table::new(format, out, &header, &["doc_a", "doc_b", "verdict"])?;
@@ -375,7 +345,7 @@ pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> Str
     }
     if let Some(b) = s.banding {
         out.push_str(&format!(
-            "  candidates: {} pairs ({:.2} per document): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables, {} from sentence anchors\n",
+            "  candidates: {} pairs ({:.2} per document): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables, {} from passage anchors\n",
             s.candidates,
             candidates_per_document(s),
             s.lsh_candidates,

@@ -29,7 +29,7 @@ pub use crate::ids::Ids;
 use crate::records::Edge;
 pub use crate::records::PairRecord;
 use crate::text;
-use crate::verify::{self, Evidence, Features, VerifyOptions};
+use crate::verify::{Evidence, Features, VerifyOptions};
 
 /// Every knob of the pipeline, with the defaults the CLI documents.
 #[derive(Clone, Debug)]
@@ -47,7 +47,7 @@ pub struct ScanOptions {
     /// SimHash block tables: pairs within this Hamming distance are candidates.
     pub simhash_distance: u32,
     pub simhash_blocks: u32,
-    /// Sentence anchors two documents must share to become candidates.
+    /// Passage anchors two documents must share to become candidates.
     pub min_shared_anchors: usize,
     /// Anchors held by more documents than this are too common to use.
     pub max_anchor_docs: usize,
@@ -86,7 +86,7 @@ impl Default for ScanOptions {
             simhash_distance: 3,
             simhash_blocks: 6,
             min_shared_anchors: 1,
-            max_anchor_docs: 50,
+            max_anchor_docs: 10,
             verify: VerifyOptions::default(),
             keep_singletons: false,
             boilerplate_min_docs: 20,
@@ -134,8 +134,8 @@ impl ScanOptions {
         if !(0.0..=1.0).contains(&self.verify.threshold) {
             return usage("--threshold must be in [0, 1]".into());
         }
-        if !(0.0..=1.0).contains(&self.verify.sentence_threshold) {
-            return usage("--sentence-threshold must be in [0, 1]".into());
+        if !(0.0..=1.0).contains(&self.verify.passage_threshold) {
+            return usage("--passage-threshold must be in [0, 1]".into());
         }
         // A banding derived from the threshold always fits; only given ones
         // need checking (and deriving one costs a search, so it is not done here).
@@ -441,7 +441,6 @@ pub fn scan_stream(
     let mut bank: Vec<Features> = Vec::new();
     let mut bank_bytes = 0usize;
     let mut simhashes = Vec::with_capacity(n);
-    let mut filters = Vec::with_capacity(n);
     progress.stage("signing", Some(n as u64));
     for batch in batches(n) {
         progress.advance(batch.len() as u64);
@@ -462,7 +461,6 @@ pub fn scan_stream(
                 .extend(s.anchors.iter().map(|&k| (k, doc)))
                 .map_err(fail)?;
             simhashes.push(s.features.simhash);
-            filters.push(verify::FactFilter::of(&s.features));
             if keep {
                 bank_bytes += s.features.heap_bytes();
                 bank.push(s.features);
@@ -532,40 +530,23 @@ pub fn scan_stream(
     let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
     let mut last = None;
     let mut verify_batch = |batch: &mut Vec<(u32, u32)>| -> io::Result<()> {
-        // Documents not kept in memory are rebuilt from the store: first
-        // the pairs' first documents (neighbours in the input); a second
-        // document is rebuilt only if its fact filter leaves the pair a
-        // chance, which rules out most far, chance candidates unread.
+        // Documents not kept in memory are rebuilt from the store, each
+        // once per batch.
         let in_bank = |d: u32| (d as usize) < bank.len();
-        let build = |docs: &[u32]| -> io::Result<Vec<Features>> {
-            docs.par_iter()
-                .map(|&d| Ok(corpus.features(store.read(d)?, options.shingle_size)))
-                .collect()
-        };
-        let mut firsts: Vec<u32> = batch.iter().map(|p| p.0).filter(|&d| !in_bank(d)).collect();
-        firsts.dedup();
-        let built_firsts = build(&firsts)?;
-        let first_of = |d: u32| match bank.get(d as usize) {
-            Some(f) => f,
-            None => &built_firsts[firsts.binary_search(&d).unwrap_or_default()],
-        };
-        batch.retain(|&(a, b)| {
-            in_bank(b) || filters[b as usize].may_reach(first_of(a), options.verify.threshold)
-        });
-        let mut seconds: Vec<u32> = batch
+        let mut rebuilt: Vec<u32> = batch
             .iter()
-            .map(|p| p.1)
-            .filter(|&d| !in_bank(d) && firsts.binary_search(&d).is_err())
+            .flat_map(|p| [p.0, p.1])
+            .filter(|&d| !in_bank(d))
             .collect();
-        seconds.par_sort_unstable();
-        seconds.dedup();
-        let built_seconds = build(&seconds)?;
+        rebuilt.par_sort_unstable();
+        rebuilt.dedup();
+        let built: Vec<Features> = rebuilt
+            .par_iter()
+            .map(|&d| Ok(corpus.features(store.read(d)?, options.shingle_size)))
+            .collect::<io::Result<_>>()?;
         let of = |d: u32| match bank.get(d as usize) {
             Some(f) => f,
-            None => match firsts.binary_search(&d) {
-                Ok(i) => &built_firsts[i],
-                Err(_) => &built_seconds[seconds.binary_search(&d).unwrap_or_default()],
-            },
+            None => &built[rebuilt.binary_search(&d).unwrap_or_default()],
         };
         let verified: Vec<PairRecord> = batch
             .par_iter()
@@ -809,12 +790,13 @@ mod tests {
         let options = ScanOptions::default();
         let (signed, boilerplate) = sign_all(texts.clone(), &options, options.banding());
         assert_eq!(boilerplate, 3);
-        assert!(signed.iter().all(|s| s.features.sentences.len() == 6));
+        // Six sentences of twelve words; the footer's words are gone.
+        assert!(signed.iter().all(|s| s.features.words == 72));
 
         // Below the document count the same lines are ordinary sentences.
         let (signed, boilerplate) = sign_all(texts[..10].to_vec(), &options, options.banding());
         assert_eq!(boilerplate, 0);
-        assert!(signed.iter().all(|s| s.features.sentences.len() == 9));
+        assert!(signed.iter().all(|s| s.features.words == 72 + 18));
     }
 
     #[test]

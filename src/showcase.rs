@@ -1,4 +1,4 @@
-//! What `report.html` shows: the largest clusters, each member's sentences
+//! What `report.html` shows: the largest clusters, each member's passages
 //! marked where they align with the cluster's representative, and the
 //! distribution of pair scores. The texts are read again from the inputs
 //! (only those of the documents shown).
@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
+use crate::explain::passage_pieces;
 use crate::html::{Cluster, Member, Report, render};
 use crate::input::{InputOptions, read_again};
 use crate::scan::{Ids, ScanOptions, sign_all};
-use crate::text;
 use crate::verify;
 
 /// Clusters shown, largest first, and members shown of each.
@@ -97,25 +97,24 @@ pub fn write(
                 .iter()
                 .map(|&doc| {
                     let i = at(doc);
-                    let display = text::sentence_texts(&texts[i]);
+                    let fm = &signed[i].features;
+                    let display = passage_pieces(&texts[i], fm);
                     let mut marks: Vec<Option<f64>> = vec![None; display.len()];
                     let mut score = None;
                     if i != rep {
-                        let (fm, fr) = (&signed[i].features, &signed[rep].features);
-                        let matches = verify::best_matches(&fm.sentences, &fr.sentences);
-                        for (sentence, best) in fm.sentences.iter().zip(&matches) {
+                        let fr = &signed[rep].features;
+                        for (mark, best) in marks.iter_mut().zip(verify::alignment(fm, fr)) {
                             if let Some((_, similarity)) = best
-                                && *similarity >= options.verify.sentence_threshold
-                                && let Some(mark) = marks.get_mut(sentence.position as usize)
+                                && similarity >= options.verify.passage_threshold
                             {
-                                *mark = Some(*similarity);
+                                *mark = Some(similarity);
                             }
                         }
                         score = Some(verify::evidence(fm, fr, &options.verify).score);
                     }
                     Member {
                         id: ids.get(doc).to_string(),
-                        sentences: display.into_iter().map(|s| s.text).zip(marks).collect(),
+                        passages: display.into_iter().zip(marks).collect(),
                         score,
                     }
                 })

@@ -146,7 +146,7 @@ pub struct Keys {
     pub simhash: u64,
 }
 
-/// A document's MinHash band keys, sentence anchors and SimHash;
+/// A document's MinHash band keys, passage anchors and SimHash;
 /// `banding` is [`ScanOptions::banding`], found once (it is a search).
 pub fn sign(text: &str, stats: &CorpusStats, options: &ScanOptions, banding: Banding) -> Keys {
     let signed = stats.corpus.sign(text::tokenize(text), options, banding, 0);
@@ -225,20 +225,14 @@ pub fn features(text: &str, stats: &CorpusStats, options: &ScanOptions) -> Featu
 /// The evidence for a candidate pair if it is a rewrite; `a` is the
 /// document whose id sorts first.
 pub fn verify(a: &Features, b: &Features, options: &ScanOptions) -> Option<Evidence> {
-    let threshold = options.verify.threshold;
-    if !verify::could_reach(a, b, &options.verify, threshold) {
-        return None;
-    }
-    let evidence = verify::evidence(a, b, &options.verify);
-    (evidence.score >= threshold).then_some(evidence)
+    verify::verified(a, b, &options.verify, options.verify.threshold)
 }
 
 /// Whether two members of groups about to merge vouch for the merge (the
 /// chain guard's test): a pair scoring a share of the threshold.
 pub fn supports(a: &Features, b: &Features, options: &ScanOptions) -> bool {
     let min_score = options.verify.threshold * options.chain_score_ratio;
-    verify::could_reach(a, b, &options.verify, min_score)
-        && verify::evidence(a, b, &options.verify).score >= min_score
+    verify::verified(a, b, &options.verify, min_score).is_some()
 }
 
 /// A verified pair within one connected component, by member index.

@@ -9,8 +9,7 @@
 //!
 //! Layout of a document before compression (little-endian):
 //! `tokens: u32, sentences: u32, sentence ends: u32 x sentences,
-//! words: u32 x tokens, terms: u32 x tokens (0 = stop word),
-//! salient: one bit per token`.
+//! words: u32 x tokens, terms: u32 x tokens (0 = stop word)`.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -26,7 +25,7 @@ const LEVEL: i32 = 1;
 pub fn encode(tokens: &Tokens) -> Vec<u8> {
     let t = tokens.tokens.len();
     let s = tokens.sentences.len();
-    let mut out = Vec::with_capacity(8 + 4 * s + 8 * t + t.div_ceil(8));
+    let mut out = Vec::with_capacity(8 + 4 * s + 8 * t);
     out.extend((t as u32).to_le_bytes());
     out.extend((s as u32).to_le_bytes());
     for range in &tokens.sentences {
@@ -38,13 +37,6 @@ pub fn encode(tokens: &Tokens) -> Vec<u8> {
     for token in &tokens.tokens {
         out.extend(token.term.unwrap_or(0).to_le_bytes());
     }
-    let mut bits = vec![0u8; t.div_ceil(8)];
-    for (i, token) in tokens.tokens.iter().enumerate() {
-        if token.salient {
-            bits[i / 8] |= 1 << (i % 8);
-        }
-    }
-    out.extend(bits);
     out
 }
 
@@ -57,8 +49,7 @@ pub fn decode(bytes: &[u8]) -> Option<Tokens> {
     let s = u32_at(4)? as usize;
     let (ends_at, words_at) = (8, 8 + 4 * s);
     let terms_at = words_at + 4 * t;
-    let bits_at = terms_at + 4 * t;
-    if bytes.len() != bits_at + t.div_ceil(8) {
+    if bytes.len() != terms_at + 4 * t {
         return None;
     }
     let mut tokens = Vec::with_capacity(t);
@@ -67,7 +58,6 @@ pub fn decode(bytes: &[u8]) -> Option<Tokens> {
         tokens.push(Token {
             word: u32_at(words_at + 4 * i)?,
             term: (term != 0).then_some(term),
-            salient: bytes[bits_at + i / 8] >> (i % 8) & 1 == 1,
         });
     }
     let mut sentences = Vec::with_capacity(s);
@@ -213,7 +203,7 @@ mod tests {
             assert_eq!(back.tokens, tokens[i as usize].tokens);
             assert_eq!(back.sentences, tokens[i as usize].sentences);
         }
-        assert!(tokens[0].tokens.iter().any(|t| t.salient));
+        assert!(tokens[0].tokens.iter().any(|t| t.term.is_none()));
         // The file has no name: nothing is left in the folder.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }

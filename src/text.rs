@@ -1,20 +1,25 @@
 //! Text stage: normalise (Unicode NFKC, then full case folding) and segment
 //! into sentences and words by UAX #29 (`unicode-segmentation`).
 //!
-//! Every word becomes a 64-bit hash. Words that carry content (not on the
-//! stop list) also get a *term*: the word cut to its first
-//! [`TERM_PREFIX_CHARS`] characters, a crude stemmer that works the same way in
-//! every alphabetic language ("confirmed" and "confirms" share the term
-//! "confir"), so a paraphrase that changes a word's ending still matches.
+//! Every word becomes a 32-bit hash. Words that carry content (not stop
+//! words of the document's language, see `language`) also get a *term*: the
+//! word cut to its first [`TERM_PREFIX_CHARS`] characters, a crude stemmer
+//! that works the same way in every alphabetic language ("confirmed" and
+//! "confirms" share the term "confir"), so a paraphrase that changes a
+//! word's ending still matches.
+//!
+//! Nothing here depends on letter case or punctuation except the sentence
+//! bounds, which only boilerplate detection and display use: the evidence
+//! is computed on words and terms, which a lower-cased or unpunctuated copy
+//! of a text shares with the original.
 
-use rustc_hash::FxHashSet as HashSet;
 use std::ops::Range;
-use std::sync::LazyLock;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::hash::{term_id, word_id};
+use crate::language::Language;
 
 /// Terms keep this many leading characters of a word (see the module docs).
 pub const TERM_PREFIX_CHARS: usize = 6;
@@ -26,9 +31,6 @@ pub struct Token {
     pub word: u32,
     /// Hash of the word's term, or `None` for a stop word.
     pub term: Option<u32>,
-    /// A number, or a capitalised word inside a sentence: names, places,
-    /// figures and dates, the facts a rewrite keeps and a new story changes.
-    pub salient: bool,
 }
 
 /// A segmented document: its words, and each sentence as a range of them.
@@ -183,32 +185,53 @@ pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
 
 /// Normalises and segments a document.
 pub fn tokenize(text: &str) -> Tokens {
-    let mut out = Tokens::default();
-    let mut folded = String::new();
-    let mut words: Vec<&str> = Vec::new();
+    let mut folded = FoldedWords::default();
+    let mut sentences = Vec::new();
     for sentence in sentence_bounds(&nfkc(text)) {
-        words.clear();
-        words.extend(sentence.unicode_words());
-        // In a headline in title case ("US Officials Push for Ceasefire")
-        // capitals mark nothing.
-        let capitals = words.iter().filter(|w| starts_upper(w)).count();
-        let title_case = words.len() >= 3 && capitals * 2 > words.len();
-        let start = out.tokens.len() as u32;
-        for (position, word) in words.iter().enumerate() {
-            fold_into(word, &mut folded);
-            let name_like = starts_upper(word) && position > 0 && !title_case;
-            out.tokens.push(token(&folded, word, name_like));
+        let start = folded.len() as u32;
+        for word in sentence.unicode_words() {
+            folded.push(word);
         }
-        let end = out.tokens.len() as u32;
+        let end = folded.len() as u32;
         if end > start {
-            out.sentences.push(start..end);
+            sentences.push(start..end);
         }
     }
-    out
+    let language = Language::detect(folded.iter());
+    let tokens = folded
+        .iter()
+        .map(|word| Token {
+            word: word_id(word),
+            term: (!language.is_stop_word(word)).then(|| term_id(term_of(word))),
+        })
+        .collect();
+    Tokens { tokens, sentences }
 }
 
-fn starts_upper(word: &str) -> bool {
-    word.chars().next().is_some_and(char::is_uppercase)
+/// A document's case-folded words in one buffer (one allocation, not one
+/// per word).
+#[derive(Default)]
+struct FoldedWords {
+    text: String,
+    ends: Vec<usize>,
+    scratch: String,
+}
+
+impl FoldedWords {
+    fn push(&mut self, word: &str) {
+        fold_into(word, &mut self.scratch);
+        self.text.push_str(&self.scratch);
+        self.ends.push(self.text.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(s, &e)| &self.text[s..e])
+    }
 }
 
 /// Case-folds one word into `out` (ASCII without the Unicode tables).
@@ -240,29 +263,35 @@ pub fn sentence_texts(text: &str) -> Vec<SentenceText> {
     out
 }
 
-fn token(folded: &str, original: &str, name_like: bool) -> Token {
-    let numeric = original.chars().any(|c| c.is_numeric());
-    let term = (!is_stop_word(folded)).then(|| term_id(term_of(folded)));
-    Token {
-        word: word_id(folded),
-        salient: term.is_some() && (numeric || name_like),
-        term,
-    }
-}
-
 /// Each term hash of a document with the first word that produced it, to
 /// show terms to a reader.
 pub fn term_words(text: &str) -> std::collections::HashMap<u64, String> {
-    let mut out = std::collections::HashMap::new();
-    let mut folded = String::new();
+    let mut folded = FoldedWords::default();
     for word in nfkc(text).unicode_words() {
-        fold_into(word, &mut folded);
-        if !is_stop_word(&folded) {
-            out.entry(term_id(term_of(&folded)) as u64)
-                .or_insert_with(|| folded.clone());
-        }
+        folded.push(word);
+    }
+    let language = Language::detect(folded.iter());
+    let mut out = std::collections::HashMap::new();
+    for word in folded.iter().filter(|w| !language.is_stop_word(w)) {
+        out.entry(term_id(term_of(word)) as u64)
+            .or_insert_with(|| word.to_string());
     }
     out
+}
+
+/// The normalised (NFKC) text and the byte range of each of its words, in
+/// [`tokenize`]'s order: to show a passage (a range of words) to a reader.
+pub fn word_spans(text: &str) -> (String, Vec<Range<usize>>) {
+    let normalized = nfkc(text).into_owned();
+    let mut spans = Vec::new();
+    let mut offset = 0;
+    for sentence in sentence_bounds(&normalized) {
+        for (at, word) in sentence.unicode_word_indices() {
+            spans.push(offset + at..offset + at + word.len());
+        }
+        offset += sentence.len();
+    }
+    (normalized, spans)
 }
 
 /// A word's term: numbers whole, other words cut to [`TERM_PREFIX_CHARS`].
@@ -275,26 +304,6 @@ pub fn term_of(word: &str) -> &str {
         None => word,
     }
 }
-
-pub fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.contains(word)
-}
-
-/// English function words: they say nothing about which story a text tells.
-/// Other languages rely on rarity weighting (IDF) instead of a list.
-static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    "a about above after again against all also am an and any are as at be because been \
-     before being below between both but by can could did do does doing down during each \
-     few for from further had has have having he her here hers herself him himself his how \
-     i if in into is it it's its itself just me more most my myself no nor not now of off on \
-     once only or other our ours ourselves out over own same she should so some such than \
-     that that's the their theirs them themselves then there these they this those through \
-     to too under until up very was we were what when where which while who whom why will \
-     with would you your yours yourself yourselves s t d ll m re ve says said say mr mrs ms \
-     may might must shall us upon within without onto per via"
-        .split_whitespace()
-        .collect()
-});
 
 #[cfg(test)]
 mod tests {

@@ -51,7 +51,7 @@ fn chromium(profile: &Path, page: &Path, extra: &[String]) -> Output {
 fn member(id: &str, score: Option<f64>, sentences: &[(&str, Option<f64>)]) -> Member {
     Member {
         id: id.to_string(),
-        sentences: sentences.iter().map(|(s, v)| (s.to_string(), *v)).collect(),
+        passages: sentences.iter().map(|(s, v)| (s.to_string(), *v)).collect(),
         score,
     }
 }
@@ -197,7 +197,7 @@ fn report_renders_in_headless_chromium_on_phone_and_laptop() {
     assert!(dom.contains("<mark title=\"aligned, similarity 0.81\""));
     assert!(dom.contains("landed in Moscow on Thursday.</mark>"));
     assert!(dom.contains("cold &amp; grey, with light snow in the &lt;city&gt; centre."));
-    assert!(dom.contains("2 of 3 sentences aligned with the representative"));
+    assert!(dom.contains("2 of 3 passages aligned with the representative"));
     assert!(dom.contains("<svg") && dom.contains("Scores of 6 verified pairs"));
     assert!(dom.contains("Showing 2 of 4 clusters, largest first"));
 
@@ -225,10 +225,10 @@ fn report_renders_in_headless_chromium_on_phone_and_laptop() {
     }
 }
 
-/// The report a real scan writes: the seed pair, the rewrite's sentences
+/// The report a real scan writes: the seed pair, the rewrite's passages
 /// marked against the original, and nothing fetched from the network.
 #[test]
-fn scan_writes_a_report_html_that_shows_the_seed_pair_with_aligned_sentences() {
+fn scan_writes_a_report_html_that_shows_the_seed_pair_with_aligned_passages() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("out");
     let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/data/seeds");
@@ -247,15 +247,15 @@ fn scan_writes_a_report_html_that_shows_the_seed_pair_with_aligned_sentences() {
     let dom = String::from_utf8_lossy(&output.stdout);
     assert!(dom.contains("Cluster 1 · 2 documents"), "{dom}");
     assert!(dom.contains("000_6d5f35eb97f0d708.txt") && dom.contains("001_a6a27bf682eca62c.txt"));
-    // The rewrite comes second, with a score and marked sentences.
+    // The rewrite comes second, with a score and marked passages.
     let rewrite = dom.find("001_a6a27bf682eca62c.txt").unwrap();
     assert!(
-        dom[rewrite..].contains("score 0.8"),
+        dom[rewrite..].contains("score 0.9"),
         "no score for the rewrite"
     );
     assert!(
         dom[rewrite..].matches("<mark").count() >= 5,
-        "too few aligned sentences"
+        "too few aligned passages"
     );
     assert!(dom.contains("<svg"), "no histogram");
     // The other seeds are no cluster, so they are not shown.

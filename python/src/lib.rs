@@ -22,12 +22,12 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use storydup::input::Document;
-use storydup::report::{EVIDENCE_HEADER, evidence_fields};
+use storydup::report::{evidence_fields, evidence_header};
 use storydup::scan::ScanOptions;
 use storydup::sketch::{self, Banding};
 use storydup::steps::{self, CorpusStats, ScoredEdge, Source};
 use storydup::text;
-use storydup::verify::{Evidence, Features};
+use storydup::verify::{Evidence, Features, Value};
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -106,26 +106,12 @@ fn evidence_dict<'py>(
     threshold: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("score", e.score)?;
-    dict.set_item("jaccard", e.jaccard)?;
-    dict.set_item("containment", e.containment)?;
-    dict.set_item("coverage_a", e.coverage_a)?;
-    dict.set_item("coverage_b", e.coverage_b)?;
-    dict.set_item("aligned_a", e.aligned_a)?;
-    dict.set_item("sentences_a", e.sentences_a)?;
-    dict.set_item("aligned_b", e.aligned_b)?;
-    dict.set_item("sentences_b", e.sentences_b)?;
-    dict.set_item("simhash_distance", e.simhash_distance)?;
-    dict.set_item("terms_in_other_a", e.terms_in_other_a)?;
-    dict.set_item("terms_in_other_b", e.terms_in_other_b)?;
-    dict.set_item("facts_in_other_a", e.facts_in_other_a)?;
-    dict.set_item("facts_in_other_b", e.facts_in_other_b)?;
-    dict.set_item("facts_a", e.facts_a)?;
-    dict.set_item("facts_b", e.facts_b)?;
-    dict.set_item("novel_facts_a", e.novel_facts_a)?;
-    dict.set_item("novel_facts_b", e.novel_facts_b)?;
-    dict.set_item("lead_a", e.lead_a)?;
-    dict.set_item("lead_b", e.lead_b)?;
+    for (name, value) in e.columns() {
+        match value {
+            Value::Share(x) => dict.set_item(name, x)?,
+            Value::Count(n) => dict.set_item(name, n)?,
+        }
+    }
     dict.set_item("rewrite", e.score >= threshold)?;
     Ok(dict)
 }
@@ -364,7 +350,7 @@ impl Corpus {
         self.options.verify.threshold
     }
 
-    /// Band keys, sentence anchors and SimHash of one text.
+    /// Band keys, passage anchors and SimHash of one text.
     fn sign<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyDict>> {
         let keys = steps::sign(text, &self.stats, &self.options, self.banding);
         let dict = PyDict::new(py);
@@ -494,7 +480,7 @@ impl Corpus {
         });
         let mut doc_a = StringBuilder::new();
         let mut doc_b = StringBuilder::new();
-        let mut fields: Vec<StringBuilder> = EVIDENCE_HEADER
+        let mut fields: Vec<StringBuilder> = evidence_header()
             .iter()
             .map(|_| StringBuilder::new())
             .collect();
@@ -515,7 +501,7 @@ impl Corpus {
             ("doc_b", Arc::new(doc_b.finish())),
             ("score", Arc::new(score)),
         ];
-        for (name, mut builder) in EVIDENCE_HEADER.iter().zip(fields) {
+        for (name, mut builder) in evidence_header().iter().zip(fields) {
             let column: ArrayRef = Arc::new(builder.finish());
             columns.push((if *name == "score" { "score_text" } else { name }, column));
         }
@@ -697,7 +683,7 @@ fn bucket_pairs_arrow(
 fn pairs_header() -> Vec<&'static str> {
     ["doc_a", "doc_b"]
         .iter()
-        .chain(&EVIDENCE_HEADER)
+        .chain(&evidence_header())
         .copied()
         .collect()
 }

@@ -23,7 +23,7 @@ def test_scan_finds_the_seed_paraphrase_and_nothing_else():
     assert len(result.pairs) == 1
     pair = result.pairs[0]
     assert (pair["doc_a"], pair["doc_b"]) == (IDS[0], IDS[1])
-    assert 0.55 <= pair["score"] <= 1 and pair["rewrite"] is True
+    assert storydup.Corpus(TEXTS).threshold <= pair["score"] <= 1 and pair["rewrite"] is True
     assert pair["aligned_b"] > 0 and pair["jaccard"] < 0.2
 
 
@@ -93,12 +93,13 @@ def test_normalize_and_sentences():
 
 def test_corpus_verifies_rewrites_only():
     corpus = storydup.Corpus(TEXTS)
-    assert corpus.documents == 5 and corpus.threshold == 0.55 and corpus.bands > 0
+    # The default threshold, the one `storydup scan` uses.
+    assert corpus.documents == 5 and 0.5 < corpus.threshold < 1 and corpus.bands > 0
     evidence = corpus.verify(TEXTS[0], TEXTS[1])
-    assert evidence is not None and evidence["score"] >= 0.55
+    assert evidence is not None and evidence["score"] >= corpus.threshold
     for other in TEXTS[2:]:
         assert corpus.verify(TEXTS[0], other) is None
-        assert corpus.evidence(TEXTS[0], other)["score"] < 0.55
+        assert corpus.evidence(TEXTS[0], other)["score"] < corpus.threshold
     back = storydup.Corpus.from_bytes(corpus.to_bytes())
     assert back.sign(TEXTS[3]) == corpus.sign(TEXTS[3])
     with pytest.raises(ValueError, match="corpus statistics"):
