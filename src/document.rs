@@ -37,6 +37,8 @@ pub(crate) fn segmented(tokens: text::Tokens) -> Segmented {
 /// The evidence-bearing content of a document: everything but boilerplate.
 pub(crate) struct Tokenized {
     shingles: Vec<u32>,
+    /// Each word position's shingle, as its index in `shingles`.
+    shingle_order: Vec<u32>,
     /// The content cut into half passages (see [`PASSAGE_WORDS`]): the first
     /// word's index, the word count, and the distinct terms, sorted; two
     /// consecutive halves of one run of content make a passage or a window.
@@ -110,8 +112,8 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
         runs.iter()
             .flat_map(|r| tokens[r.start as usize..r.end as usize].iter())
     };
-    let shingles = if shingle_size == 0 {
-        Vec::new()
+    let (shingles, shingle_order) = if shingle_size == 0 {
+        (Vec::new(), Vec::new())
     } else {
         let words: Vec<u64> = kept_tokens().map(|t| t.word as u64).collect();
         let mut high: Vec<u32> = sketch::shingles(&words, shingle_size)
@@ -120,7 +122,10 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
             .collect();
         // Sorted 64-bit hashes stay sorted by their high halves.
         high.dedup();
-        high
+        let order = sketch::shingle_sequence(&words, shingle_size)
+            .map(|h| high.partition_point(|&x| x < (h >> 32) as u32) as u32)
+            .collect();
+        (high, order)
     };
     let mut halves = Vec::new();
     for run in &runs {
@@ -155,6 +160,7 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
         .collect();
     Tokenized {
         shingles,
+        shingle_order,
         halves,
         term_counts,
         words: kept_tokens().count() as u32,
@@ -318,6 +324,7 @@ pub(crate) fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> (Featu
     );
     let features = Features {
         shingles: doc.shingles,
+        shingle_order: doc.shingle_order,
         rare_weight: sketch::idf(n, rare_document_frequency(n)) as f32,
         words: doc.words,
         simhash,
@@ -351,9 +358,10 @@ pub fn sign_all(
     let signed = segmented
         .into_par_iter()
         .map(|doc| {
-            let shingles = content(&doc, &corpus.boilerplate, options.shingle_size).shingles;
+            let content = content(&doc, &corpus.boilerplate, options.shingle_size);
             let mut signed = corpus.sign(doc.tokens, options, banding, 0);
-            signed.features.shingles = shingles;
+            signed.features.shingles = content.shingles;
+            signed.features.shingle_order = content.shingle_order;
             signed
         })
         .collect();

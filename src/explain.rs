@@ -196,6 +196,13 @@ impl std::fmt::Display for Explanation {
         )?;
         writeln!(
             out,
+            "  word for word (runs of {}+ words): A {:.2} of its words, B {:.2}",
+            verify::VERBATIM_WORDS,
+            a.verbatim,
+            b.verbatim
+        )?;
+        writeln!(
+            out,
             "  word 3-grams: Jaccard {:.4}, containment {:.4}; SimHash distance {} bits\n",
             e.jaccard, e.containment, e.simhash_distance
         )?;

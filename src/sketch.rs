@@ -17,17 +17,17 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// Sorted, distinct hashes of the n-word shingles of `words`. A document
 /// shorter than n words is one shingle, so it can still match itself.
 pub fn shingles(words: &[u64], n: usize) -> Vec<u64> {
-    let n = n.max(1);
-    let mut out: Vec<u64> = if words.is_empty() {
-        Vec::new()
-    } else if words.len() < n {
-        vec![hash_words(words)]
-    } else {
-        words.windows(n).map(hash_words).collect()
-    };
+    let mut out: Vec<u64> = shingle_sequence(words, n).collect();
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The hashes of the n-word shingles of `words` in text order (one for a
+/// text shorter than n words, none for no words).
+pub fn shingle_sequence(words: &[u64], n: usize) -> impl Iterator<Item = u64> + '_ {
+    let n = n.max(1).min(words.len().max(1));
+    words.windows(n).map(hash_words)
 }
 
 const MINHASH_SEED: u64 = 0x6d69_6e68_6173_6801;

@@ -49,6 +49,9 @@ pub struct Features {
     /// which keeps their order; half the memory, and two of a document's
     /// ~600 shingles collide with odds of about 1 in 10^4).
     pub shingles: Vec<u32>,
+    /// The shingle at each word position, as its index in `shingles`: where
+    /// the shared ones run on word for word.
+    pub shingle_order: Vec<u32>,
     /// Distinct terms with their IDF weights, sorted by term.
     pub terms: Vec<(Term, f32)>,
     /// (term, half) for each distinct term of each half, sorted (for a
@@ -204,7 +207,7 @@ impl Features {
     /// Approximate heap bytes held, for memory budgets.
     pub fn heap_bytes(&self) -> usize {
         std::mem::size_of::<Features>()
-            + self.shingles.capacity() * 4
+            + (self.shingles.capacity() + self.shingle_order.capacity()) * 4
             + (self.terms.capacity() + self.postings.capacity()) * 8
             + self.offsets.capacity() * 4
             + self.masks.capacity() * 8
@@ -253,7 +256,14 @@ pub struct Side {
     pub opening: f64,
     /// Share of the opening's term weight in new passages.
     pub new_opening: f64,
+    /// Share of its words in runs of at least [`VERBATIM_WORDS`] that the
+    /// other document holds word for word (every shingle of the run shared).
+    pub verbatim: f64,
 }
+
+/// A run of this many words held word for word by the other document is
+/// copied text, not a shared stock phrase ("in the first half of the").
+pub const VERBATIM_WORDS: usize = 8;
 
 /// The opening is the first fifth of a document's words, and at least this
 /// many: a headline and a lead, or the start of any other text.
@@ -288,7 +298,7 @@ impl Value {
 }
 
 /// The number of evidence columns.
-pub const COLUMNS: usize = 20;
+pub const COLUMNS: usize = 22;
 
 impl Evidence {
     /// The evidence as `pairs.csv`'s columns after the ids, named: the one
@@ -317,6 +327,8 @@ impl Evidence {
             ("opening_b", Share(b.opening)),
             ("new_opening_a", Share(a.new_opening)),
             ("new_opening_b", Share(b.new_opening)),
+            ("verbatim_a", Share(a.verbatim)),
+            ("verbatim_b", Share(b.verbatim)),
         ]
     }
 
@@ -337,6 +349,7 @@ impl Evidence {
                 new_terms: count(v[14]),
                 opening: v[16],
                 new_opening: v[18],
+                verbatim: v[20],
             },
             b: Side {
                 coverage: v[4],
@@ -347,6 +360,7 @@ impl Evidence {
                 new_terms: count(v[15]),
                 opening: v[17],
                 new_opening: v[19],
+                verbatim: v[21],
             },
         }
     }
@@ -358,7 +372,7 @@ impl Evidence {
 }
 
 /// The number of inputs of the score.
-pub const INPUTS: usize = 10;
+pub const INPUTS: usize = 11;
 
 /// The score's inputs for document X against Y, in this order, with the sign
 /// each weight must have (the pruning bounds rely on it: the score can only
@@ -375,6 +389,10 @@ pub const INPUT_NAMES: [(&str, f64); INPUTS] = [
     ("ln(1 + new rare terms of Y)", -1.0),
     ("containment x the higher new share", -1.0),
     ("containment x ln(1 + new rare terms of both)", -1.0),
+    (
+        "verbatim share x uncovered share, the lower of X and Y",
+        -1.0,
+    ),
 ];
 
 /// A logistic model: the score of X against Y is
@@ -391,9 +409,9 @@ impl Model {
     /// Fitted by `benches/fit/run.sh` (see README.md, Verification).
     pub const FITTED: Model = Model {
         weights: [
-            3.099, 1.493, 4.451, -1.353, -0.612, 0.000, -0.493, -0.175, -0.785, -1.986,
+            2.536, 1.881, 4.303, -1.190, -0.276, 0.000, -0.305, -0.227, -0.600, -1.780, -12.000,
         ],
-        bias: 2.836,
+        bias: 4.129,
     };
     /// The threshold fitted with [`Model::FITTED`].
     pub const THRESHOLD: f64 = 0.84;
@@ -411,6 +429,7 @@ impl Model {
             new_terms(y),
             containment * x.new.max(y.new),
             containment * ((x.new_terms + y.new_terms) as f64).ln_1p(),
+            (x.verbatim * (1.0 - x.coverage)).min(y.verbatim * (1.0 - y.coverage)),
         ]
     }
 
@@ -776,7 +795,35 @@ fn side_with(x: &Features, y: &Features, shared: &Shared, options: &VerifyOption
         new_terms: details.new_terms.len() as u32,
         opening: share(opening_similarity, opening_weight),
         new_opening: share(opening_new, opening_weight),
+        verbatim: verbatim(x, y),
     }
+}
+
+/// Share of `x`'s words in runs of at least [`VERBATIM_WORDS`] words that
+/// `y` holds word for word: a run of k shared shingles of n words covers
+/// k + n - 1 words.
+fn verbatim(x: &Features, y: &Features) -> f64 {
+    let order = &x.shingle_order;
+    if order.is_empty() || x.words == 0 {
+        return 0.0;
+    }
+    let mut held = vec![false; x.shingles.len()];
+    let (mut i, mut j) = (0, 0);
+    while i < x.shingles.len() && j < y.shingles.len() {
+        let (a, b) = (x.shingles[i], y.shingles[j]);
+        held[i] = a == b;
+        i += usize::from(a <= b);
+        j += usize::from(b <= a);
+    }
+    let extra = (x.words as usize).saturating_sub(order.len());
+    let mut covered = 0;
+    for run in order.chunk_by(|&a, &b| held[a as usize] == held[b as usize]) {
+        let words = run.len() + extra;
+        if held[run[0] as usize] && words >= VERBATIM_WORDS {
+            covered += words;
+        }
+    }
+    (covered as f64 / x.words as f64).min(1.0)
 }
 
 /// Upper bounds on `x`'s coverage and opening similarity against the other
@@ -1027,14 +1074,53 @@ mod tests {
         let mut shingles: Vec<u32> = (0..rng.below(30)).map(|_| rng.below(60) as u32).collect();
         shingles.sort_unstable();
         shingles.dedup();
+        let order: Vec<u32> = if shingles.is_empty() {
+            Vec::new()
+        } else {
+            (0..rng.below(60))
+                .map(|_| rng.below(shingles.len() as u64) as u32)
+                .collect()
+        };
+        let with_order = |f: Features| Features {
+            shingle_order: order.clone(),
+            ..f
+        };
         (
-            from_halves_as(halves.clone(), shingles.clone(), 3.0, true),
-            from_halves_as(halves, shingles, 3.0, false),
+            with_order(from_halves_as(halves.clone(), shingles.clone(), 3.0, true)),
+            with_order(from_halves_as(halves, shingles, 3.0, false)),
         )
     }
 
     fn random_features(rng: &mut crate::hash::SplitMix64) -> Features {
         random_pair(rng).0
+    }
+
+    /// Features holding only a shingle sequence (3-word shingles).
+    fn sequence(order: &[u32]) -> Features {
+        let mut shingles = order.to_vec();
+        shingles.sort_unstable();
+        shingles.dedup();
+        Features {
+            shingle_order: order
+                .iter()
+                .map(|s| shingles.binary_search(s).unwrap() as u32)
+                .collect(),
+            shingles,
+            words: order.len() as u32 + 2,
+            ..Features::default()
+        }
+    }
+
+    #[test]
+    fn verbatim_counts_only_runs_of_copied_words() {
+        // x: 20 shingles (22 words). y holds shingles 0..6 (a run of six
+        // shingles: eight words) and 10..15 (five: seven words, a stock
+        // phrase, not a copy).
+        let x = sequence(&(0..20).collect::<Vec<u32>>());
+        let y = sequence(&[0, 1, 2, 3, 4, 5, 100, 10, 11, 12, 13, 14, 101]);
+        assert!((verbatim(&x, &y) - 8.0 / 22.0).abs() < 1e-12);
+        assert_eq!(verbatim(&x, &Features::default()), 0.0);
+        assert!((verbatim(&x, &x) - 1.0).abs() < 1e-12);
     }
 
     /// Weight of the terms two sorted weighted sets share.
@@ -1226,7 +1312,7 @@ mod tests {
     fn the_score_grows_and_shrinks_with_each_input_as_its_sign_says() {
         let model = Model::FITTED;
         assert!(model.is_monotone());
-        let base = [0.5, -2.0, 0.4, 0.2, 0.2, 0.2, 1.0, 1.0, 0.05, 0.2];
+        let base = [0.5, -2.0, 0.4, 0.2, 0.2, 0.2, 1.0, 1.0, 0.05, 0.2, 0.02];
         for (i, (name, sign)) in INPUT_NAMES.iter().enumerate() {
             if model.weights[i] == 0.0 {
                 continue;
