@@ -115,6 +115,11 @@ pub fn write(
     Ok(stats)
 }
 
+/// Whether `path`'s name gives a format `--dedup-out` can write.
+pub fn check_name(path: &Path) -> Result<()> {
+    shape_of(path).map(drop)
+}
+
 fn shape_of(path: &Path) -> Result<Shape> {
     let name = path.to_string_lossy().to_ascii_lowercase();
     if name.ends_with(".jsonl") || name.ends_with(".ndjson") {

@@ -83,6 +83,10 @@ pub struct InputOptions {
     pub skip_bad: bool,
     /// Keep each record as read in [`Document::raw`].
     pub keep_raw: bool,
+    /// A folder never read as input, absolute with links resolved: the
+    /// reports' own (`destination::check`), so `storydup scan .` does not
+    /// read its last run's reports.
+    pub skip_folder: Option<std::path::PathBuf>,
 }
 
 impl Default for InputOptions {
@@ -93,6 +97,7 @@ impl Default for InputOptions {
             text_field: "text".into(),
             skip_bad: false,
             keep_raw: false,
+            skip_folder: None,
         }
     }
 }
@@ -216,9 +221,18 @@ fn read_folder(
     stats: &mut InputStats,
     sink: &mut dyn FnMut(Document) -> Result<()>,
 ) -> Result<()> {
+    let skipped = |entry: &walkdir::DirEntry| {
+        entry.file_type().is_dir()
+            && options
+                .skip_folder
+                .as_ref()
+                .is_some_and(|skip| entry.path().canonicalize().is_ok_and(|p| p == *skip))
+    };
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
-        .sort_by_file_name();
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !skipped(e));
     for entry in walker {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(root).to_path_buf();
@@ -238,13 +252,33 @@ fn read_folder(
     Ok(())
 }
 
-/// A folder-relative path with `/` separators, the id of a plain-text document.
+/// A folder-relative path with `/` separators, the id of a plain-text
+/// document. Lossless, so two files never share an id: a byte that is not
+/// UTF-8 becomes `\xHH` (two hex digits), and a backslash `\\`.
 fn relative_id(relative: &Path) -> String {
     relative
         .components()
-        .map(|c| c.as_os_str().to_string_lossy())
+        .map(|c| escaped_name(c.as_os_str()))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(unix)]
+fn escaped_name(name: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out
+}
+
+#[cfg(not(unix))]
+fn escaped_name(name: &std::ffi::OsStr) -> String {
+    name.to_string_lossy().replace('\\', "\\\\")
 }
 
 fn read_file(

@@ -18,6 +18,7 @@
 
 pub mod cluster;
 pub mod dedup;
+pub mod destination;
 pub mod document;
 pub mod error;
 pub mod eval;

@@ -19,9 +19,9 @@ use storydup::{Error, report};
     about = "Find near-duplicate and rewritten news stories in large text dumps"
 )]
 struct Cli {
-    /// Worker threads (0: one per core). Reports are identical for any count.
-    #[arg(long, global = true, default_value_t = 0)]
-    threads: usize,
+    /// Worker threads, 0 to 1024 (0: one per core). Reports are identical for any count.
+    #[arg(long, global = true, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    threads: u16,
 
     /// No progress display and no summary; errors are still reported.
     #[arg(long, short, global = true)]
@@ -190,7 +190,19 @@ struct Resources {
 impl Resources {
     fn apply(&self, options: &mut ScanOptions) -> storydup::Result<()> {
         options.tmp_dir = self.tmp_dir.clone();
-        options.buffer_bytes = self.buffer_mb.max(1) << 20;
+        if !(1..=1 << 20).contains(&self.buffer_mb) {
+            return Err(Error::Usage(format!(
+                "--buffer-mb must be in 1 to 1048576 (got {})",
+                self.buffer_mb
+            )));
+        }
+        if self.feature_mb > 1 << 20 {
+            return Err(Error::Usage(format!(
+                "--feature-mb must be in 0 to 1048576 (got {})",
+                self.feature_mb
+            )));
+        }
+        options.buffer_bytes = self.buffer_mb << 20;
         options.feature_memory = self.feature_mb << 20;
         options.validate()
     }
@@ -300,7 +312,7 @@ fn main() -> ExitCode {
     exit_on_signals();
     if cli.threads > 0
         && let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(cli.threads)
+            .num_threads(cli.threads.into())
             .build_global()
     {
         eprintln!("storydup: error: cannot start {} threads: {e}", cli.threads);
@@ -551,22 +563,40 @@ impl storydup::scan::Progress for Bars {
     }
 }
 
+/// A failed run leaves no report folder it created (it creates the folder
+/// early, to lock it).
 fn run_scan(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
+    let out = args.out.clone();
+    let created = !out.exists();
+    let result = scan_and_report(args, quiet);
+    if result.is_err() && created {
+        // Only succeeds if empty: nothing of value is removed.
+        let _ = std::fs::remove_dir(&out);
+    }
+    result
+}
+
+fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     let started = Instant::now();
     let mut options = args.tuning.options(args.singletons)?;
     args.resources.apply(&mut options)?;
+    if args.dedup_out.is_some() && args.inputs.iter().any(|i| i == "-") {
+        return Err(Error::Usage(
+            "--dedup-out reads the inputs a second time, so it cannot take `-` (standard input); save it to a file first".into(),
+        ));
+    }
+    let report_folder =
+        storydup::destination::check(&args.inputs, &args.out, args.dedup_out.as_deref())?;
+    // Held to the end of the run.
+    let _lock = report::lock_folder(&args.out)?;
     let input_options = InputOptions {
         format: args.format,
         id_field: args.id_field,
         text_field: args.text_field,
         skip_bad: args.skip_bad,
         keep_raw: false,
+        skip_folder: Some(report_folder),
     };
-    if args.dedup_out.is_some() && args.inputs.iter().any(|i| i == "-") {
-        return Err(Error::Usage(
-            "--dedup-out reads the inputs a second time, so it cannot take `-` (standard input); save it to a file first".into(),
-        ));
-    }
     let mut input_stats = InputStats::default();
     let bars = Bars::new(quiet);
     let result = scan_stream(

@@ -181,6 +181,29 @@ pub fn write_skipped(skipped: &[crate::input::Skipped], out_dir: &Path) -> Resul
     })
 }
 
+/// Creates the report folder and takes its lock (an advisory `flock` on the
+/// folder itself, held until the returned file is dropped), so that two runs
+/// never write into one folder: the second fails at once instead of
+/// deleting the first's reports in progress or mixing its reports with them.
+/// The lock goes with the process however it ends, so a killed run leaves
+/// none behind.
+pub fn lock_folder(out_dir: &Path) -> Result<std::fs::File> {
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
+    let folder = std::fs::File::open(out_dir).map_err(|e| Error::file(out_dir, e))?;
+    match folder.try_lock() {
+        Ok(()) => Ok(folder),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::file(
+            out_dir,
+            "another storydup run is writing its reports here; wait for it to end or choose another --out",
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::file(
+            out_dir,
+            format!("cannot lock the output folder: {e}"),
+        )),
+    }
+}
+
 /// Temporary report files being written, so an interrupted run can remove
 /// them ([`remove_unfinished`]) before it exits.
 static UNFINISHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
@@ -198,8 +221,9 @@ pub fn remove_unfinished() -> (usize, std::sync::MutexGuard<'static, Vec<PathBuf
 }
 
 /// Removes temporary reports that a killed run (SIGKILL, power loss) left in
-/// `dir`: `.pairs.csv.XXXXXX.tmp` and the like. Two runs must not share an
-/// output folder.
+/// `dir`: `.pairs.csv.XXXXXX.tmp` and the like. Only a run holding the
+/// folder's lock ([`lock_folder`]) calls it, so no other live run is writing
+/// there.
 fn remove_stale(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

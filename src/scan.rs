@@ -122,11 +122,40 @@ impl ScanOptions {
 
     pub fn validate(&self) -> Result<()> {
         let usage = |m: String| Err(Error::Usage(m));
-        if self.shingle_size == 0 {
-            return usage("--shingle-size must be at least 1".into());
+        if !(1..=64).contains(&self.shingle_size) {
+            return usage("--shingle-size must be in 1 to 64".into());
         }
-        if self.num_perm == 0 {
-            return usage("--num-perm must be at least 1".into());
+        if !(1..=4096).contains(&self.num_perm) {
+            return usage("--num-perm must be in 1 to 4096".into());
+        }
+        for (name, value, range) in [
+            ("--min-shared-bands", self.min_shared_bands, 1..=4096),
+            ("--min-shared-anchors", self.min_shared_anchors, 1..=1 << 20),
+            ("--max-anchor-docs", self.max_anchor_docs, 2..=1 << 20),
+            (
+                "--boilerplate-min-docs",
+                self.boilerplate_min_docs,
+                2..=usize::MAX,
+            ),
+            ("--chain-sample", self.chain_sample, 1..=1024),
+        ] {
+            if !range.contains(&value) {
+                return usage(format!(
+                    "{name} must be in {} to {} (got {value})",
+                    range.start(),
+                    range.end()
+                ));
+            }
+        }
+        // `contains` is false for NaN, so these refuse it too.
+        for (name, value) in [
+            ("--boilerplate-share", self.boilerplate_share),
+            ("--chain-support", self.chain_support),
+            ("--chain-score-ratio", self.chain_score_ratio),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return usage(format!("{name} must be in [0, 1] (got {value})"));
+            }
         }
         if !(0.0..=1.0).contains(&self.lsh_threshold) {
             return usage("--lsh-threshold must be in [0, 1]".into());

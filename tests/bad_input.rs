@@ -205,9 +205,10 @@ fn an_output_folder_that_cannot_be_written_is_an_error_naming_it() {
         .current_dir(dir.path())
         .args(["scan", "docs.jsonl", "--out", "taken/out"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(
-            predicate::str::contains("taken/out").and(predicate::str::contains("cannot create")),
+            predicate::str::contains("taken/out")
+                .and(predicate::str::contains("exists and is not a folder")),
         );
     assert_eq!(
         fs::read_to_string(dir.path().join("taken")).unwrap(),
