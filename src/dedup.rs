@@ -63,7 +63,7 @@ enum Shape {
 }
 
 /// Reads the inputs again (as the scan did, so the n-th document is the same)
-/// and writes those not dropped to `path`, atomically. JSONL lines and CSV rows
+/// and writes those not dropped to `path`, staged for `report::commit`. JSONL lines and CSV rows
 /// are copied unchanged when the output has their format (CSV rows under the
 /// first CSV header met); anything else becomes `{"id", "text"}` (JSONL) or
 /// fills the id and text columns (CSV).
@@ -72,7 +72,7 @@ pub fn write(
     options: &InputOptions,
     dropped: &[bool],
     path: &Path,
-) -> Result<DedupStats> {
+) -> Result<(DedupStats, crate::report::Staged)> {
     let shape = shape_of(path)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -90,7 +90,7 @@ pub fn write(
     };
     let mut stats = DedupStats::default();
     let mut outcome: Result<()> = Ok(());
-    crate::report::write_atomically(&dir, &name, |out| {
+    let staged = crate::report::stage(&dir, &name, |out| {
         let mut writer = RecordWriter::new(shape, out, &options);
         let read = read_again(inputs, &options, dropped.len(), &mut |position, doc| {
             if dropped[position as usize] {
@@ -112,7 +112,7 @@ pub fn write(
         Err(first) => first,
         Ok(()) => e,
     })?;
-    Ok(stats)
+    Ok((stats, staged))
 }
 
 /// Whether `path`'s name gives a format `--dedup-out` can write.

@@ -7,15 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// The files a scan may write into its report folder.
-pub const REPORT_FILES: [&str; 6] = [
-    crate::report::PAIRS_FILE,
-    crate::report::CLUSTERS_FILE,
-    "pairs.jsonl",
-    "clusters.jsonl",
-    crate::report::SKIPPED_FILE,
-    crate::showcase::HTML_FILE,
-];
+use crate::report::REPORT_FILES;
 
 /// Checks the report folder `out` and the `--dedup-out` file against each
 /// other and the inputs, writing nothing. Returns `out` as an absolute path

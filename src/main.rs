@@ -632,7 +632,9 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     } = result;
     stats.skipped = args.skip_bad.then_some(skipped.len());
     let mut scores = storydup::showcase::ScoreSample::default();
-    let mut written = report::write_reports(
+    // Every output is staged under a temporary name and put in place at the
+    // end, all together (report::commit).
+    let mut staged = report::write_reports(
         &ids,
         pairs.map(|r| r.map(|r| r.pair)).inspect(|p| {
             if let Ok(p) = p {
@@ -644,12 +646,15 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
         args.report_format,
     )?;
     if args.skip_bad {
-        written.push(report::write_skipped(skipped, &args.out)?);
+        staged.push(report::write_skipped(skipped, &args.out)?);
     }
     let mut dedup_line = None;
+    let mut dedup_target = None;
     if let Some(path) = &args.dedup_out {
         let dropped = storydup::dedup::dropped(ids.len(), &clusters, args.keep, &lengths);
-        let dedup = storydup::dedup::write(&args.inputs, &input_options, &dropped, path)?;
+        let (dedup, file) = storydup::dedup::write(&args.inputs, &input_options, &dropped, path)?;
+        dedup_target = Some(file.target().to_path_buf());
+        staged.push(file);
         dedup_line = Some(format!(
             "  deduplicated: kept {} of {} documents, dropped {} duplicates ({})",
             dedup.kept,
@@ -669,7 +674,7 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
             .map(|l| l.trim().to_string())
             .filter(|l| !l.starts_with("time:") && !l.starts_with("peak memory"))
             .collect();
-        written.push(storydup::showcase::write(
+        staged.push(storydup::showcase::write(
             &args.inputs,
             &input_options,
             &options,
@@ -680,6 +685,10 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
             &args.out,
         )?);
     }
+    let written: Vec<_> = report::commit(staged, &args.out)?
+        .into_iter()
+        .filter(|p| Some(p) != dedup_target.as_ref())
+        .collect();
     stats.stages.push(("report", report_started.elapsed()));
     if quiet {
         return Ok(());

@@ -14,6 +14,17 @@ use crate::verify::{Evidence, Value};
 pub const PAIRS_FILE: &str = "pairs.csv";
 pub const CLUSTERS_FILE: &str = "clusters.csv";
 pub const SKIPPED_FILE: &str = "skipped.csv";
+pub const HTML_FILE: &str = "report.html";
+
+/// Every file a scan may write into its report folder.
+pub const REPORT_FILES: [&str; 6] = [
+    PAIRS_FILE,
+    CLUSTERS_FILE,
+    "pairs.jsonl",
+    "clusters.jsonl",
+    SKIPPED_FILE,
+    HTML_FILE,
+];
 
 /// The evidence columns of `pairs.csv`, after `doc_a,doc_b`: the evidence
 /// ([`Evidence::columns`]), then the verdict.
@@ -148,30 +159,31 @@ impl<'w> Table<'w> {
 
 /// Writes both reports into `out_dir` (created if missing); returns their
 /// paths. `pairs` come in report order (by the ids of a, then b), streamed.
+/// Staged: nothing is in place before [`commit`].
 pub fn write_reports(
     ids: &Ids,
     pairs: impl Iterator<Item = std::io::Result<ScoredPair>>,
     clusters: &[Vec<u32>],
     out_dir: &Path,
     format: ReportFormat,
-) -> Result<Vec<PathBuf>> {
+) -> Result<Vec<Staged>> {
     std::fs::create_dir_all(out_dir)
         .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
     remove_stale(out_dir);
-    let pairs = write_atomically(out_dir, &format.file_name(PAIRS_FILE), |w| {
+    let pairs = stage(out_dir, &format.file_name(PAIRS_FILE), |w| {
         write_pairs(ids, pairs, w, format)
     })?;
-    let clusters = write_atomically(out_dir, &format.file_name(CLUSTERS_FILE), |w| {
+    let clusters = stage(out_dir, &format.file_name(CLUSTERS_FILE), |w| {
         write_clusters(ids, clusters, w, format)
     })?;
     Ok(vec![pairs, clusters])
 }
 
 /// Writes `skipped.csv` (`file,line,reason`, in reading order) into `out_dir`.
-pub fn write_skipped(skipped: &[crate::input::Skipped], out_dir: &Path) -> Result<PathBuf> {
+pub fn write_skipped(skipped: &[crate::input::Skipped], out_dir: &Path) -> Result<Staged> {
     std::fs::create_dir_all(out_dir)
         .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
-    write_atomically(out_dir, SKIPPED_FILE, |w| {
+    stage(out_dir, SKIPPED_FILE, |w| {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(["file", "line", "reason"])?;
         for s in skipped {
@@ -239,11 +251,53 @@ fn remove_stale(dir: &Path) {
     }
 }
 
-pub(crate) fn write_atomically(
+/// A report written in full under a temporary name beside its final one,
+/// waiting for [`commit`]; dropped, it is removed.
+pub struct Staged {
+    temp: tempfile::TempPath,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// Where [`commit`] puts it.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+}
+
+/// Puts a run's staged reports in place together, then removes the reports
+/// of an earlier run in `out_dir` that this run did not write (a `skipped.csv`
+/// or `report.html` it no longer makes, `pairs.csv` after `pairs.jsonl`), so
+/// the folder holds one run's set. Under the lock the signal handler takes
+/// ([`remove_unfinished`]): an interrupt comes before every rename, and the
+/// earlier set stays whole, or after the last.
+pub fn commit(staged: Vec<Staged>, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut unfinished = UNFINISHED.lock().unwrap_or_else(|e| e.into_inner());
+    let mut placed = Vec::new();
+    for Staged { temp, target } in staged {
+        let temp_path = temp.to_path_buf();
+        temp.persist(&target)
+            .map_err(|e| Error::file(&target, format!("cannot write: {}", e.error)))?;
+        unfinished.retain(|p| p != &temp_path);
+        placed.push(target);
+    }
+    for name in REPORT_FILES {
+        let path = out_dir.join(name);
+        if !placed.contains(&path) && path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| {
+                Error::file(&path, format!("cannot remove an earlier run's report: {e}"))
+            })?;
+        }
+    }
+    Ok(placed)
+}
+
+/// Writes `name` in `dir` under a temporary name, for [`commit`].
+pub(crate) fn stage(
     dir: &Path,
     name: &str,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<PathBuf> {
+) -> Result<Staged> {
     let target = dir.join(name);
     let fail = |e: std::io::Error| Error::file(&target, format!("cannot write: {e}"));
     let prefix = format!(".{name}.");
@@ -268,12 +322,18 @@ pub(crate) fn write_atomically(
         drop(buffered);
         temp.as_file().sync_all()
     })();
-    let mut unfinished = UNFINISHED.lock().unwrap_or_else(|e| e.into_inner());
-    unfinished.retain(|p| p != &temp_path);
-    written.map_err(fail)?;
-    temp.persist(&target).map_err(|e| fail(e.error))?;
-    drop(unfinished);
-    Ok(target)
+    if let Err(e) = written {
+        UNFINISHED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|p| p != &temp_path);
+        return Err(fail(e));
+    }
+    // Stays in UNFINISHED until put in place, so an interrupt removes it.
+    Ok(Staged {
+        temp: temp.into_temp_path(),
+        target,
+    })
 }
 
 fn fixed(x: f64) -> String {

@@ -3,7 +3,7 @@
 //! distribution of pair scores. The texts are read again from the inputs
 //! (only those of the documents shown).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::Result;
 use crate::explain::passage_pieces;
@@ -55,7 +55,7 @@ pub fn write(
     scores: &[f64],
     summary: &[String],
     out_dir: &Path,
-) -> Result<PathBuf> {
+) -> Result<crate::report::Staged> {
     let mut order: Vec<usize> = (0..clusters.len())
         .filter(|&c| clusters[c].len() > 1)
         .collect();
@@ -133,7 +133,7 @@ pub fn write(
         total_clusters,
         scores,
     });
-    crate::report::write_atomically(out_dir, HTML_FILE, |w| w.write_all(page.as_bytes()))
+    crate::report::stage(out_dir, HTML_FILE, |w| w.write_all(page.as_bytes()))
 }
 
-pub const HTML_FILE: &str = "report.html";
+pub use crate::report::HTML_FILE;

@@ -251,3 +251,44 @@ fn a_second_run_into_a_locked_report_folder_fails_at_once_and_leaves_it_alone() 
         .assert()
         .success();
 }
+
+/// The report files in `out`, sorted.
+fn reports(out: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_report_folder_holds_one_runs_set_of_reports() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let scan = |options: &[&str]| {
+        storydup()
+            .args(["scan", SEEDS, "--out"])
+            .arg(&out)
+            .args(options)
+            .assert()
+            .success();
+        reports(&out)
+    };
+    assert_eq!(
+        scan(&["--skip-bad"]),
+        ["clusters.csv", "pairs.csv", "report.html", "skipped.csv"]
+    );
+    // A run that writes fewer reports leaves none of the earlier run's.
+    assert_eq!(scan(&["--no-html"]), ["clusters.csv", "pairs.csv"]);
+    assert_eq!(
+        scan(&["--no-html", "--report-format", "jsonl"]),
+        ["clusters.jsonl", "pairs.jsonl"]
+    );
+    // Other files in the folder are not reports and stay.
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    assert_eq!(
+        scan(&[]),
+        ["clusters.csv", "notes.txt", "pairs.csv", "report.html"]
+    );
+}

@@ -167,3 +167,41 @@ fn sigkill_at_any_moment_leaves_no_partial_report_and_the_next_run_cleans_up() {
     assert_eq!(leftovers(&out), Vec::<String>::new());
     assert!(out.join("pairs.csv").exists());
 }
+
+#[test]
+fn an_interrupt_leaves_the_earlier_runs_reports_whole_never_a_mix() {
+    let work = tempfile::tempdir().unwrap();
+    let input = slow_corpus(work.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/data/seeds");
+    let names = ["pairs.csv", "clusters.csv", "report.html"];
+    let read_set = |out: &Path| -> Vec<Option<Vec<u8>>> {
+        names.iter().map(|n| fs::read(out.join(n)).ok()).collect()
+    };
+    let started = Instant::now();
+    let mut child = start(&input, &work.path().join("full"), tmp.path());
+    assert!(child.wait().unwrap().success());
+    let full = started.elapsed();
+    let new_set = read_set(&work.path().join("full"));
+    for fraction in [0.5, 0.8, 0.9, 0.97, 1.0] {
+        let out = work.path().join(format!("out-{fraction}"));
+        let status = Command::new(env!("CARGO_BIN_EXE_storydup"))
+            .args(["scan", seeds, "--out"])
+            .arg(&out)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let old_set = read_set(&out);
+        let mut child = start(&input, &out, tmp.path());
+        std::thread::sleep(full.mul_f64(fraction));
+        signal(&child, "TERM");
+        child.wait().unwrap();
+        let now = read_set(&out);
+        assert!(
+            now == old_set || now == new_set,
+            "at {fraction} of a run: a mix of two runs' reports"
+        );
+        assert_eq!(leftovers(&out), Vec::<String>::new());
+    }
+}
