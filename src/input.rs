@@ -252,6 +252,23 @@ fn read_folder(
     Ok(())
 }
 
+/// Whether `path` is a pipe, socket or device rather than a file: it can be
+/// read only once (a named pipe, `<(...)`), so nothing may read it again.
+pub fn is_stream(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(path).is_ok_and(|m| {
+            let t = m.file_type();
+            t.is_fifo() || t.is_socket() || t.is_char_device()
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+    }
+}
+
 /// A folder-relative path with `/` separators, the id of a plain-text
 /// document. Lossless, so two files never share an id: a byte that is not
 /// UTF-8 becomes `\xHH` (two hex digits), and a backslash `\\`.

@@ -580,10 +580,15 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     let started = Instant::now();
     let mut options = args.tuning.options(args.singletons)?;
     args.resources.apply(&mut options)?;
-    if args.dedup_out.is_some() && args.inputs.iter().any(|i| i == "-") {
-        return Err(Error::Usage(
-            "--dedup-out reads the inputs a second time, so it cannot take `-` (standard input); save it to a file first".into(),
-        ));
+    // Standard input, a named pipe or `<(...)` is gone once read.
+    let read_once = args
+        .inputs
+        .iter()
+        .find(|i| *i == "-" || storydup::input::is_stream(std::path::Path::new(i)));
+    if let (Some(_), Some(input)) = (&args.dedup_out, read_once) {
+        return Err(Error::Usage(format!(
+            "--dedup-out reads the inputs a second time, so it cannot take {input} (standard input or a pipe, which can be read only once); save it to a file first"
+        )));
     }
     let report_folder =
         storydup::destination::check(&args.inputs, &args.out, args.dedup_out.as_deref())?;
@@ -665,9 +670,10 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     }
     let mut html_note = None;
     if args.no_html {
-    } else if args.inputs.iter().any(|i| i == "-") {
-        html_note =
-            Some("  report.html: not written (standard input cannot be read again for the texts)");
+    } else if let Some(input) = read_once {
+        html_note = Some(format!(
+            "  report.html: not written ({input} is standard input or a pipe, which cannot be read again for the texts)"
+        ));
     } else {
         let lines: Vec<String> = report::summary(&stats, &clusters, &[])
             .lines()
