@@ -87,6 +87,20 @@ pub struct InputOptions {
     /// reports' own (`destination::check`), so `storydup scan .` does not
     /// read its last run's reports.
     pub skip_folder: Option<std::path::PathBuf>,
+    /// The most bytes one record (a JSONL line, a CSV row, a text file) may
+    /// hold after decompression: a bound on memory whatever the input (a
+    /// small compressed file can expand to gigabytes).
+    pub max_record_bytes: u64,
+}
+
+/// Records are at most this big by default: a long book is a few MB.
+pub const MAX_RECORD_MB: u64 = 64;
+
+fn too_large(limit: u64) -> String {
+    format!(
+        "record larger than {} MB (--max-doc-mb)",
+        limit.div_ceil(1 << 20)
+    )
 }
 
 impl Default for InputOptions {
@@ -98,6 +112,7 @@ impl Default for InputOptions {
             skip_bad: false,
             keep_raw: false,
             skip_folder: None,
+            max_record_bytes: MAX_RECORD_MB << 20,
         }
     }
 }
@@ -173,8 +188,12 @@ pub fn read_documents(
                 let mut text = String::new();
                 io::stdin()
                     .lock()
+                    .take(options.max_record_bytes + 1)
                     .read_to_string(&mut text)
                     .map_err(|e| Error::file("-", format!("cannot read standard input: {e}")))?;
+                if text.len() as u64 > options.max_record_bytes {
+                    return Err(Error::file("-", too_large(options.max_record_bytes)));
+                }
                 stats.bytes += text.len() as u64;
                 sink(Document {
                     id: "-".into(),
@@ -311,15 +330,16 @@ fn read_file(
     stats.files += 1;
     match format {
         Format::Text => {
-            let record = read_text_file(reader, &shown).map(|text| Document {
-                id: text_id.to_string(),
-                text,
-                origin: Origin {
-                    path: shown.clone(),
-                    line: 0,
-                },
-                raw: None,
-            });
+            let record =
+                read_text_file(reader, &shown, options.max_record_bytes).map(|text| Document {
+                    id: text_id.to_string(),
+                    text,
+                    origin: Origin {
+                        path: shown.clone(),
+                        line: 0,
+                    },
+                    raw: None,
+                });
             if let Ok(doc) = &record {
                 stats.bytes += doc.text.len() as u64;
             }
@@ -341,15 +361,18 @@ pub fn read_from(
     let mut stats = InputStats::default();
     match format {
         Format::Text => {
-            let record = read_text_file(Box::new(reader), shown).map(|text| Document {
-                id: shown.to_string(),
-                text,
-                origin: Origin {
-                    path: shown.to_string(),
-                    line: 0,
-                },
-                raw: None,
-            });
+            let record =
+                read_text_file(Box::new(reader), shown, options.max_record_bytes).map(|text| {
+                    Document {
+                        id: shown.to_string(),
+                        text,
+                        origin: Origin {
+                            path: shown.to_string(),
+                            line: 0,
+                        },
+                        raw: None,
+                    }
+                });
             deliver(record, options, &mut stats, sink)?;
         }
         _ => read_records(reader, shown, format, options, &mut stats, sink)?,
@@ -382,11 +405,21 @@ fn describe_io(e: &io::Error) -> String {
     }
 }
 
-fn read_text_file(mut reader: Box<dyn BufRead>, shown: &str) -> Result<String> {
+fn read_text_file(reader: Box<dyn BufRead>, shown: &str, limit: u64) -> Result<String> {
     let mut bytes = Vec::new();
     reader
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::file(shown, format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::record(
+            Origin {
+                path: shown.into(),
+                line: 1,
+            },
+            too_large(limit),
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let line = 1 + e.as_bytes()[..valid]
@@ -433,7 +466,9 @@ fn read_jsonl(
             path: shown.to_string(),
             line: line_no,
         };
-        let n = reader
+        let limit = options.max_record_bytes;
+        let n = (&mut reader)
+            .take(limit + 1)
             .read_until(b'\n', &mut line)
             .map_err(|e| Error::record(origin(line_no + 1), format!("cannot read: {e}")))?;
         if n == 0 {
@@ -441,6 +476,18 @@ fn read_jsonl(
         }
         line_no += 1;
         stats.bytes += n as u64;
+        if n as u64 > limit && line.last() != Some(&b'\n') {
+            // Too long: the rest of the line is read past, not kept.
+            stats.bytes += skip_line(&mut reader)
+                .map_err(|e| Error::record(origin(line_no), format!("cannot read: {e}")))?;
+            deliver(
+                Err(Error::record(origin(line_no), too_large(limit))),
+                options,
+                stats,
+                sink,
+            )?;
+            continue;
+        }
         // A UTF-8 byte order mark before the first record is not part of the
         // JSON (files saved by some Windows tools start with one).
         let bom = if line_no == 1 && line.starts_with(b"\xEF\xBB\xBF") {
@@ -458,6 +505,27 @@ fn read_jsonl(
             stats,
             sink,
         )?;
+    }
+}
+
+/// Reads up to and including the next newline without keeping it; returns
+/// the bytes read.
+fn skip_line(reader: &mut impl BufRead) -> io::Result<u64> {
+    let mut skipped = 0u64;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(skipped);
+        }
+        let (used, done) = match buffer.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buffer.len(), false),
+        };
+        reader.consume(used);
+        skipped += used as u64;
+        if done {
+            return Ok(skipped);
+        }
     }
 }
 
@@ -544,13 +612,27 @@ fn read_csv(
     stats: &mut InputStats,
     sink: &mut dyn FnMut(Document) -> Result<()>,
 ) -> Result<()> {
+    // The bytes read so far and where the last whole record ended: the
+    // reader refuses to run more than the limit past it.
+    let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let record_end = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let capped = Capped {
+        inner: reader,
+        read: read.clone(),
+        record_end: record_end.clone(),
+        limit: options.max_record_bytes,
+    };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .from_reader(reader);
-    let csv_error = |e: csv::Error| {
-        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        .from_reader(capped);
+    let mut last_line = 1u64;
+    let csv_error = |e: csv::Error, last_line: u64| {
+        let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
         let message = match e.kind() {
+            csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::FileTooLarge => {
+                too_large(options.max_record_bytes)
+            }
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
             } => format!("expected {expected_len} fields, found {len}"),
@@ -565,7 +647,8 @@ fn read_csv(
             message,
         )
     };
-    let headers = csv.headers().map_err(csv_error)?.clone();
+    let headers = csv.headers().map_err(|e| csv_error(e, 0))?.clone();
+    record_end.set(csv.position().byte());
     let header = std::sync::Arc::new(headers.clone());
     let column = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
@@ -585,7 +668,9 @@ fn read_csv(
         match csv.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
+                record_end.set(csv.position().byte());
                 let line = record.position().map(|p| p.line()).unwrap_or(0);
+                last_line = line;
                 stats.bytes += record.as_slice().len() as u64;
                 let doc = Document {
                     id: record[id_col].to_string(),
@@ -609,10 +694,36 @@ fn read_csv(
                     csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
                 ) =>
             {
-                deliver(Err(csv_error(e)), options, stats, sink)?
+                record_end.set(csv.position().byte());
+                deliver(Err(csv_error(e, last_line)), options, stats, sink)?
             }
-            Err(e) => return Err(csv_error(e)),
+            Err(e) => return Err(csv_error(e, last_line)),
         }
+    }
+}
+
+/// A reader that fails (`FileTooLarge`) once it runs more than `limit`
+/// bytes, plus a buffer's worth, past the end of the last whole record: the
+/// CSV reader would otherwise hold a record of any size in memory.
+struct Capped<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+    record_end: std::rc::Rc<std::cell::Cell<u64>>,
+    limit: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        const SLACK: u64 = 1 << 16;
+        if self.read.get() > self.record_end.get() + self.limit + SLACK {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "record too large",
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
     }
 }
 

@@ -161,6 +161,13 @@ struct ScanArgs {
     #[arg(long)]
     no_html: bool,
 
+    /// The largest record (a JSONL line, a CSV row, a text file), in MB after
+    /// decompression, 1 to 4096: a larger one is an error naming its file
+    /// and line, or a skip with --skip-bad.
+    #[arg(long, value_name = "MB", default_value_t = storydup::input::MAX_RECORD_MB,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    max_doc_mb: u64,
+
     #[command(flatten)]
     tuning: Tuning,
 
@@ -601,6 +608,7 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
         skip_bad: args.skip_bad,
         keep_raw: false,
         skip_folder: Some(report_folder),
+        max_record_bytes: args.max_doc_mb << 20,
     };
     let mut input_stats = InputStats::default();
     let bars = Bars::new(quiet);
