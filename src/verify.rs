@@ -596,6 +596,9 @@ fn align_first(
     if windows == 0 {
         return vec![None; count];
     }
+    if count * windows > TABLE_CELLS {
+        return align_sparse(x, y, shared, count);
+    }
     let block = (TABLE_CELLS / windows).max(1);
     let mut out = Vec::with_capacity(count);
     // One table per thread, reused: allocating it per pair cost more than
@@ -632,6 +635,71 @@ fn align_first(
         }
     });
     out
+}
+
+/// [`align_first`] for long documents, where a (passage, window) table
+/// would be quadratic in their length: each passage accumulates over the
+/// windows its shared terms occur in, touching only those. The sums are
+/// made in the same order (by term), so the result is the table's.
+fn align_sparse(
+    x: &Features,
+    y: &Features,
+    shared: &Shared,
+    count: usize,
+) -> Vec<Option<(usize, f64)>> {
+    // Each passage's shared terms (as indices into y's), in term order: a
+    // counting sort of (passage, term) by passage.
+    let mut starts = vec![0u32; count + 1];
+    for &(k, _) in &shared.0 {
+        passages_of(x, k as usize, |p| {
+            if p < count {
+                starts[p + 1] += 1;
+            }
+        });
+    }
+    for p in 0..count {
+        starts[p + 1] += starts[p];
+    }
+    let mut next = starts.clone();
+    let mut terms = vec![0u32; starts[count] as usize];
+    for &(k, j) in &shared.0 {
+        passages_of(x, k as usize, |p| {
+            if p < count {
+                terms[next[p] as usize] = j;
+                next[p] += 1;
+            }
+        });
+    }
+    let mut row = vec![0f32; y.window_weights.len()];
+    let mut touched = Vec::new();
+    (0..count)
+        .map(|p| {
+            for &j in &terms[starts[p] as usize..starts[p + 1] as usize] {
+                let weight = y.terms[j as usize].1;
+                windows_of(y, j as usize, |w| {
+                    if row[w] == 0.0 {
+                        touched.push(w);
+                    }
+                    row[w] += weight;
+                });
+            }
+            let mut best: Option<(usize, f64)> = None;
+            for &w in &touched {
+                let total = x.passage_weights[p] + y.window_weights[w];
+                let similarity = (2.0 * row[w] / total).min(1.0) as f64;
+                let better = match best {
+                    None => true,
+                    Some((bw, b)) => similarity > b || (similarity == b && w < bw),
+                };
+                if better {
+                    best = Some((w, similarity));
+                }
+                row[w] = 0.0;
+            }
+            touched.clear();
+            best
+        })
+        .collect()
 }
 
 /// Cells of the (passage, window) table [`align`] fills at a time.
@@ -1108,6 +1176,23 @@ mod tests {
             shingles,
             words: order.len() as u32 + 2,
             ..Features::default()
+        }
+    }
+
+    #[test]
+    fn sparse_alignment_equals_the_table() {
+        let mut rng = crate::hash::SplitMix64::new(11);
+        for _ in 0..300 {
+            let (a, a_postings) = random_pair(&mut rng);
+            let (b, b_postings) = random_pair(&mut rng);
+            for (x, y) in [(&a, &b), (&a_postings, &b_postings), (&b, &a_postings)] {
+                let shared = Shared::of(x, y);
+                let n = x.passages();
+                assert_eq!(
+                    align_sparse(x, y, &shared, n),
+                    align_first(x, y, &shared, n)
+                );
+            }
         }
     }
 
