@@ -335,33 +335,25 @@ impl Evidence {
     /// The inverse of [`Evidence::columns`], from the values in order.
     pub fn from_columns(v: [f64; COLUMNS]) -> Evidence {
         let count = |x: f64| x as u32;
+        // Side i (0: a, 1: b): its columns follow `columns`' order.
+        let side = |i: usize| Side {
+            coverage: v[3 + i],
+            aligned: count(v[5 + 2 * i]),
+            passages: count(v[6 + 2 * i]),
+            terms_in_other: v[10 + i],
+            new: v[12 + i],
+            new_terms: count(v[14 + i]),
+            opening: v[16 + i],
+            new_opening: v[18 + i],
+            verbatim: v[20 + i],
+        };
         Evidence {
             score: v[0],
             jaccard: v[1],
             containment: v[2],
             simhash_distance: count(v[9]),
-            a: Side {
-                coverage: v[3],
-                aligned: count(v[5]),
-                passages: count(v[6]),
-                terms_in_other: v[10],
-                new: v[12],
-                new_terms: count(v[14]),
-                opening: v[16],
-                new_opening: v[18],
-                verbatim: v[20],
-            },
-            b: Side {
-                coverage: v[4],
-                aligned: count(v[7]),
-                passages: count(v[8]),
-                terms_in_other: v[11],
-                new: v[13],
-                new_terms: count(v[15]),
-                opening: v[17],
-                new_opening: v[19],
-                verbatim: v[21],
-            },
+            a: side(0),
+            b: side(1),
         }
     }
 

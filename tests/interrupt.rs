@@ -119,6 +119,18 @@ fn kill_at_several_moments(signal_name: &str, expected_status: Option<i32>) {
     }
 }
 
+/// A whole scan of the seed articles into `out`.
+fn scan_seeds(out: &Path) {
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/data/seeds");
+    let status = Command::new(env!("CARGO_BIN_EXE_storydup"))
+        .args(["scan", seeds, "--out"])
+        .arg(out)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 #[test]
 fn sigterm_at_any_moment_leaves_no_partial_report_and_no_temporary_files() {
     kill_at_several_moments("TERM", Some(128 + 15));
@@ -156,14 +168,7 @@ fn sigkill_at_any_moment_leaves_no_partial_report_and_the_next_run_cleans_up() {
     let out = work.path().join("out");
     fs::create_dir_all(&out).unwrap();
     fs::write(out.join(".pairs.csv.AbC123.tmp"), "doc_a,doc_b\nhalf").unwrap();
-    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/data/seeds");
-    let status = Command::new(env!("CARGO_BIN_EXE_storydup"))
-        .args(["scan", seeds, "--out"])
-        .arg(&out)
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    scan_seeds(&out);
     assert_eq!(leftovers(&out), Vec::<String>::new());
     assert!(out.join("pairs.csv").exists());
 }
@@ -173,7 +178,6 @@ fn an_interrupt_leaves_the_earlier_runs_reports_whole_never_a_mix() {
     let work = tempfile::tempdir().unwrap();
     let input = slow_corpus(work.path());
     let tmp = tempfile::tempdir().unwrap();
-    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/data/seeds");
     let names = ["pairs.csv", "clusters.csv", "report.html"];
     let read_set = |out: &Path| -> Vec<Option<Vec<u8>>> {
         names.iter().map(|n| fs::read(out.join(n)).ok()).collect()
@@ -185,13 +189,7 @@ fn an_interrupt_leaves_the_earlier_runs_reports_whole_never_a_mix() {
     let new_set = read_set(&work.path().join("full"));
     for fraction in [0.5, 0.8, 0.9, 0.97, 1.0] {
         let out = work.path().join(format!("out-{fraction}"));
-        let status = Command::new(env!("CARGO_BIN_EXE_storydup"))
-            .args(["scan", seeds, "--out"])
-            .arg(&out)
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        scan_seeds(&out);
         let old_set = read_set(&out);
         let mut child = start(&input, &out, tmp.path());
         std::thread::sleep(full.mul_f64(fraction));
