@@ -1,5 +1,6 @@
 //! The `storydup` command line: parses options and calls the library.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -645,6 +646,10 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     } = result;
     stats.skipped = args.skip_bad.then_some(skipped.len());
     let mut scores = storydup::showcase::ScoreSample::default();
+    let html = !args.no_html && read_once.is_none();
+    let shown = storydup::showcase::Shown::choose(if html { &clusters } else { &[] });
+    let shown_pairs = shown.pairs();
+    let mut known_scores = HashMap::new();
     // Every output is staged under a temporary name and put in place at the
     // end, all together (report::commit).
     let mut staged = report::write_reports(
@@ -652,6 +657,10 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
         pairs.map(|r| r.map(|r| r.pair)).inspect(|p| {
             if let Ok(p) = p {
                 scores.add(p.evidence.score);
+                let key = (p.a.min(p.b), p.a.max(p.b));
+                if shown_pairs.contains(&key) {
+                    known_scores.insert(key, p.evidence.score);
+                }
             }
         }),
         &clusters,
@@ -694,6 +703,8 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
             &options,
             &ids,
             &clusters,
+            &shown,
+            &known_scores,
             &scores.scores,
             &lines,
             &args.out,

@@ -3,6 +3,7 @@
 //! distribution of pair scores. The texts are read again from the inputs
 //! (only those of the documents shown).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::Result;
@@ -42,9 +43,55 @@ impl ScoreSample {
     }
 }
 
-/// Writes `report.html` into `out_dir`. `clusters` are as in clusters.csv
-/// (members in id order); the representative of each is its earliest
-/// document in input order, as `--dedup-out` keeps by default.
+/// The clusters report.html shows (largest first, at most
+/// [`MAX_CLUSTERS`]) and the members shown of each: the representative (its
+/// earliest document in input order, as `--dedup-out` keeps by default)
+/// first, then the others in id order, at most [`MAX_MEMBERS`].
+pub struct Shown {
+    order: Vec<usize>,
+    members: Vec<Vec<u32>>,
+    total_clusters: usize,
+}
+
+impl Shown {
+    /// `clusters` are as in clusters.csv (members in id order).
+    pub fn choose(clusters: &[Vec<u32>]) -> Shown {
+        let mut order: Vec<usize> = (0..clusters.len())
+            .filter(|&c| clusters[c].len() > 1)
+            .collect();
+        let total_clusters = order.len();
+        order.sort_by_key(|&c| std::cmp::Reverse(clusters[c].len()));
+        order.truncate(MAX_CLUSTERS);
+        let members = order
+            .iter()
+            .map(|&c| {
+                let members = &clusters[c];
+                let representative = members.iter().copied().min().unwrap_or_default();
+                std::iter::once(representative)
+                    .chain(members.iter().copied().filter(|&d| d != representative))
+                    .take(MAX_MEMBERS)
+                    .collect()
+            })
+            .collect();
+        Shown {
+            order,
+            members,
+            total_clusters,
+        }
+    }
+
+    /// The (representative, member) pairs shown, each as (lower, higher).
+    pub fn pairs(&self) -> std::collections::HashSet<(u32, u32)> {
+        self.members
+            .iter()
+            .flat_map(|m| m[1..].iter().map(|&d| (m[0].min(d), m[0].max(d))))
+            .collect()
+    }
+}
+
+/// Writes `report.html` into `out_dir`. `known` holds the scores of the
+/// shown pairs that were verified (as pairs.csv has them, keyed (lower,
+/// higher)); the others are scored here.
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     inputs: &[String],
@@ -52,28 +99,18 @@ pub fn write(
     options: &ScanOptions,
     ids: &Ids,
     clusters: &[Vec<u32>],
+    shown: &Shown,
+    known: &HashMap<(u32, u32), f64>,
     scores: &[f64],
     summary: &[String],
     out_dir: &Path,
 ) -> Result<crate::report::Staged> {
-    let mut order: Vec<usize> = (0..clusters.len())
-        .filter(|&c| clusters[c].len() > 1)
-        .collect();
-    let total_clusters = order.len();
-    order.sort_by_key(|&c| std::cmp::Reverse(clusters[c].len()));
-    order.truncate(MAX_CLUSTERS);
-    // Members shown: the representative first, then the others in id order.
-    let shown: Vec<Vec<u32>> = order
-        .iter()
-        .map(|&c| {
-            let members = &clusters[c];
-            let representative = members.iter().copied().min().unwrap_or_default();
-            std::iter::once(representative)
-                .chain(members.iter().copied().filter(|&d| d != representative))
-                .take(MAX_MEMBERS)
-                .collect()
-        })
-        .collect();
+    let Shown {
+        order,
+        members: shown,
+        total_clusters,
+    } = shown;
+    let total_clusters = *total_clusters;
     let mut wanted: Vec<u32> = shown.iter().flatten().copied().collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -90,9 +127,10 @@ pub fn write(
 
     let html_clusters: Vec<Cluster> = order
         .iter()
-        .zip(&shown)
+        .zip(shown)
         .map(|(&c, members)| {
-            let rep = at(members[0]);
+            let rep_doc = members[0];
+            let rep = at(rep_doc);
             let members = members
                 .iter()
                 .map(|&doc| {
@@ -110,7 +148,10 @@ pub fn write(
                                 *mark = Some(similarity);
                             }
                         }
-                        score = Some(verify::evidence(fm, fr, &options.verify).score);
+                        score = Some(match known.get(&(doc.min(rep_doc), doc.max(rep_doc))) {
+                            Some(&score) => score,
+                            None => verify::evidence(fm, fr, &options.verify).score,
+                        });
                     }
                     Member {
                         id: ids.get(doc).to_string(),

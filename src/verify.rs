@@ -630,9 +630,13 @@ fn align_first(
 }
 
 /// [`align_first`] for long documents, where a (passage, window) table
-/// would be quadratic in their length: each passage accumulates over the
-/// windows its shared terms occur in, touching only those. The sums are
-/// made in the same order (by term), so the result is the table's.
+/// would be quadratic in their length. Each passage first scores the window
+/// after its predecessor's best (where a near-copy's next passage is),
+/// exactly; then walks its shared terms from the fewest windows up,
+/// touching the windows each occurs in, and stops once the weight left
+/// could not lift an untouched window to the best so far. Touched windows
+/// that could still win are scored exactly: summed in term order, as the
+/// table adds them, so the result is the table's.
 fn align_sparse(
     x: &Features,
     y: &Features,
@@ -662,36 +666,136 @@ fn align_sparse(
             }
         });
     }
-    let mut row = vec![0f32; y.window_weights.len()];
+    let windows = y.window_weights.len();
+    let mut row = vec![0f32; windows];
     let mut touched = Vec::new();
+    let mut rarest_first = Vec::new();
+    let mut previous: Option<usize> = None;
     (0..count)
         .map(|p| {
-            for &j in &terms[starts[p] as usize..starts[p + 1] as usize] {
+            let own = &terms[starts[p] as usize..starts[p + 1] as usize];
+            let passage_weight = x.passage_weights[p];
+            let exact = |w: usize| {
+                let shared: f32 = own
+                    .iter()
+                    .filter(|&&j| window_holds(y, j as usize, w))
+                    .map(|&j| y.terms[j as usize].1)
+                    .sum();
+                (2.0 * shared / (passage_weight + y.window_weights[w])).min(1.0) as f64
+            };
+            let mut best: Option<(usize, f64)> = None;
+            let consider = |w: usize, similarity: f64, best: &mut Option<(usize, f64)>| {
+                if similarity > 0.0
+                    && best.is_none_or(|(bw, b)| similarity > b || (similarity == b && w < bw))
+                {
+                    *best = Some((w, similarity));
+                }
+            };
+            if let Some(guess) = previous.map(|w| w + 2)
+                && y.window_weights.get(guess).is_some_and(|&ww| ww > 0.0)
+            {
+                consider(guess, exact(guess), &mut best);
+            }
+            // The most an untouched window can reach, sharing at most
+            // `left` with the passage (its own weight is at least what it
+            // shares): 2 left / (passage + left). Compared with a margin for
+            // rounding, so nothing that could tie is cut.
+            let lowest = |best: &Option<(usize, f64)>| best.map_or(0.0, |(_, b)| b) * (1.0 - 1e-4);
+            let mut left: f64 = own.iter().map(|&j| y.terms[j as usize].1 as f64).sum();
+            rarest_first.clear();
+            rarest_first.extend(own.iter().map(|&j| (window_count(y, j as usize), j)));
+            rarest_first.sort_unstable();
+            let mut rest = rarest_first.iter();
+            for &(_, j) in rest.by_ref() {
                 let weight = y.terms[j as usize].1;
+                left -= weight as f64;
                 windows_of(y, j as usize, |w| {
                     if row[w] == 0.0 {
                         touched.push(w);
                     }
                     row[w] += weight;
                 });
-            }
-            let mut best: Option<(usize, f64)> = None;
-            for &w in &touched {
-                let total = x.passage_weights[p] + y.window_weights[w];
-                let similarity = (2.0 * row[w] / total).min(1.0) as f64;
-                let better = match best {
-                    None => true,
-                    Some((bw, b)) => similarity > b || (similarity == b && w < bw),
-                };
-                if better {
-                    best = Some((w, similarity));
+                if 2.0 * left / (passage_weight as f64 + left) < lowest(&best) {
+                    break;
                 }
+            }
+            // The touched window sharing the most so far, scored exactly,
+            // raises the bar the others must clear.
+            let share = |w: usize| 2.0 * row[w] / (passage_weight + y.window_weights[w]);
+            if let Some(&w) = touched
+                .iter()
+                .max_by(|&&a, &&b| share(a).total_cmp(&share(b)))
+            {
+                consider(w, exact(w), &mut best);
+            }
+            // The most a touched window can reach: it shares what it has so
+            // far and at most all that is left.
+            let most = |row: f32, left: f64, w: usize| {
+                let left = left.max(0.0) * (1.0 + 1e-4) + 1e-6;
+                (2.0 * (row as f64 * (1.0 + 1e-4) + left)
+                    / (passage_weight as f64 + y.window_weights[w] as f64))
+                    .min(1.0)
+            };
+            let mut live: Vec<usize> = touched
+                .iter()
+                .copied()
+                .filter(|&w| Some(w) != best.map(|b| b.0) && most(row[w], left, w) >= lowest(&best))
+                .collect();
+            // The remaining terms only add to windows still in the running:
+            // looked up in each, or by walking the term's windows when that
+            // is cheaper.
+            for &(count, j) in rest {
+                if live.is_empty() {
+                    break;
+                }
+                let weight = y.terms[j as usize].1;
+                left -= weight as f64;
+                if live.len() * 8 < count as usize {
+                    for &w in &live {
+                        if window_holds(y, j as usize, w) {
+                            row[w] += weight;
+                        }
+                    }
+                } else {
+                    windows_of(y, j as usize, |w| {
+                        if row[w] != 0.0 {
+                            row[w] += weight;
+                        }
+                    });
+                }
+                live.retain(|&w| most(row[w], left, w) >= lowest(&best));
+            }
+            for w in live {
+                consider(w, exact(w), &mut best);
+            }
+            for &w in &touched {
                 row[w] = 0.0;
             }
             touched.clear();
+            previous = best.map(|b| b.0);
             best
         })
         .collect()
+}
+
+/// Whether term `j` of `y` occurs in window `w` (halves w and w + 1).
+fn window_holds(y: &Features, j: usize, w: usize) -> bool {
+    match y.masks.get(j) {
+        Some(&halves) => w < 64 && (halves >> w) & 0b11 != 0,
+        None => {
+            let halves = y.halves_of(j);
+            let at = halves.partition_point(|&(_, h)| (h as usize) < w);
+            halves.get(at).is_some_and(|&(_, h)| h as usize <= w + 1)
+        }
+    }
+}
+
+/// How many halves of `y` hold term `j`: a bound on its windows.
+fn window_count(y: &Features, j: usize) -> u32 {
+    match y.masks.get(j) {
+        Some(&halves) => halves.count_ones(),
+        None => y.offsets[j + 1] - y.offsets[j],
+    }
 }
 
 /// Cells of the (passage, window) table [`align`] fills at a time.
@@ -1178,6 +1282,59 @@ mod tests {
             let (a, a_postings) = random_pair(&mut rng);
             let (b, b_postings) = random_pair(&mut rng);
             for (x, y) in [(&a, &b), (&a_postings, &b_postings), (&b, &a_postings)] {
+                let shared = Shared::of(x, y);
+                let n = x.passages();
+                assert_eq!(
+                    align_sparse(x, y, &shared, n),
+                    align_first(x, y, &shared, n)
+                );
+            }
+        }
+    }
+
+    /// Long near-copies (terms dropped and replaced, halves moved and
+    /// inserted) from a small vocabulary, so that terms recur in many
+    /// windows and the sparse alignment prunes, looks terms up and guesses
+    /// from the previous passage: still exactly the table.
+    #[test]
+    fn sparse_alignment_of_near_copies_equals_the_table() {
+        let mut rng = crate::hash::SplitMix64::new(12);
+        for round in 0..60 {
+            let vocabulary = 20 + rng.below(60);
+            let halves: Vec<Vec<Term>> = (0..2 * (10 + rng.below(140)))
+                .map(|_| {
+                    (0..1 + rng.below(8))
+                        .map(|_| rng.below(vocabulary) as Term)
+                        .collect()
+                })
+                .collect();
+            let mut copy: Vec<Vec<Term>> = Vec::new();
+            for half in &halves {
+                let mut kept = Vec::new();
+                for &t in half {
+                    match rng.below(30) {
+                        0..3 => {}
+                        3..5 => kept.push(rng.below(vocabulary) as Term),
+                        _ => kept.push(t),
+                    }
+                }
+                copy.push(kept);
+            }
+            for _ in 0..rng.below(4) {
+                let (from, to) = (
+                    rng.below(copy.len() as u64) as usize,
+                    rng.below(copy.len() as u64) as usize,
+                );
+                let moved = copy.remove(from);
+                copy.insert(to, moved);
+            }
+            if round % 3 == 0 {
+                copy.insert(rng.below(copy.len() as u64) as usize, vec![1, 2, 3]);
+                copy.push(Vec::new());
+            }
+            let x = from_halves_as(halves, Vec::new(), 3.0, false);
+            let y = from_halves_as(copy, Vec::new(), 3.0, false);
+            for (x, y) in [(&x, &y), (&y, &x)] {
                 let shared = Shared::of(x, y);
                 let n = x.passages();
                 assert_eq!(
