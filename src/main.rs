@@ -649,7 +649,7 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     let html = !args.no_html && read_once.is_none();
     let shown = storydup::showcase::Shown::choose(if html { &clusters } else { &[] });
     let shown_pairs = shown.pairs();
-    let mut known_scores = HashMap::new();
+    let mut known_evidence = HashMap::new();
     // Every output is staged under a temporary name and put in place at the
     // end, all together (report::commit).
     let mut staged = report::write_reports(
@@ -659,7 +659,7 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
                 scores.add(p.evidence.score);
                 let key = (p.a.min(p.b), p.a.max(p.b));
                 if shown_pairs.contains(&key) {
-                    known_scores.insert(key, p.evidence.score);
+                    known_evidence.insert(key, p.evidence);
                 }
             }
         }),
@@ -704,7 +704,7 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
             &ids,
             &clusters,
             &shown,
-            &known_scores,
+            &known_evidence,
             &scores.scores,
             &lines,
             &args.out,

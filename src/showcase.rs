@@ -89,9 +89,9 @@ impl Shown {
     }
 }
 
-/// Writes `report.html` into `out_dir`. `known` holds the scores of the
-/// shown pairs that were verified (as pairs.csv has them, keyed (lower,
-/// higher)); the others are scored here.
+/// Writes `report.html` into `out_dir`. `known` holds the evidence of the
+/// shown pairs that were verified, as pairs.csv has it, keyed (lower,
+/// higher) with side a the lower; the others are scored here.
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     inputs: &[String],
@@ -100,7 +100,7 @@ pub fn write(
     ids: &Ids,
     clusters: &[Vec<u32>],
     shown: &Shown,
-    known: &HashMap<(u32, u32), f64>,
+    known: &HashMap<(u32, u32), verify::Evidence>,
     scores: &[f64],
     summary: &[String],
     out_dir: &Path,
@@ -149,7 +149,7 @@ pub fn write(
                             }
                         }
                         score = Some(match known.get(&(doc.min(rep_doc), doc.max(rep_doc))) {
-                            Some(&score) => score,
+                            Some(evidence) => evidence.score,
                             None => verify::evidence(fm, fr, &options.verify).score,
                         });
                     }
