@@ -30,11 +30,44 @@ pub struct Explanation {
     /// Rare terms each document has only in its new passages.
     pub new_terms_a: Vec<String>,
     pub new_terms_b: Vec<String>,
+    /// What the numbers were computed on (printed under the verdict when set).
+    pub scope: String,
 }
 
 impl Explanation {
     pub fn is_rewrite(&self) -> bool {
         self.evidence.score >= self.threshold
+    }
+
+    /// The pair as pairs.csv has it: the header, then one row with the ids
+    /// in pairs.csv's order (`doc_a` sorting first) and the verdict
+    /// `different` below the threshold.
+    pub fn pairs_csv_row(&self) -> String {
+        let (first, second, evidence) = if self.id_a <= self.id_b {
+            (&self.id_a, &self.id_b, self.evidence)
+        } else {
+            let e = self.evidence;
+            (
+                &self.id_b,
+                &self.id_a,
+                Evidence {
+                    a: e.b,
+                    b: e.a,
+                    ..e
+                },
+            )
+        };
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let header = ["doc_a", "doc_b"]
+            .into_iter()
+            .chain(crate::report::evidence_header());
+        let row = [first.clone(), second.clone()]
+            .into_iter()
+            .chain(crate::report::evidence_fields(&evidence, self.is_rewrite()));
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(header);
+        let _ = writer.write_record(row);
+        String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 }
 
@@ -153,6 +186,7 @@ pub fn explain(
         new_terms_a: names(&details_a.new_terms),
         new_terms_b: names(&details_b.new_terms),
         evidence,
+        scope: String::new(),
     }
 }
 
@@ -178,6 +212,9 @@ impl std::fmt::Display for Explanation {
             e.score,
             self.threshold
         )?;
+        if !self.scope.is_empty() {
+            writeln!(out, "({})\n", self.scope)?;
+        }
         writeln!(out, "evidence")?;
         writeln!(
             out,

@@ -20,14 +20,6 @@ use storydup::{Error, report};
     about = "Find near-duplicate and rewritten news stories in large text dumps"
 )]
 struct Cli {
-    /// Worker threads, 0 to 1024 (0: one per core). Reports are identical for any count.
-    #[arg(long, global = true, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
-    threads: u16,
-
-    /// No progress display and no summary; errors are still reported.
-    #[arg(long, short, global = true)]
-    quiet: bool,
-
     #[command(subcommand)]
     command: Command,
 }
@@ -55,9 +47,23 @@ enum Command {
         after_help = "Example:\n  storydup completions bash > ~/.local/share/bash-completion/completions/storydup"
     )]
     Completions { shell: clap_complete::Shell },
-    /// Print the manual page (roff) generated from these options.
-    #[command(after_help = "Example:\n  storydup man > storydup.1 && man ./storydup.1")]
-    Man,
+    /// Print a manual page (roff) generated from these options: storydup's,
+    /// or a subcommand's; or write them all into a folder.
+    #[command(
+        after_help = "Examples:\n  storydup man scan > storydup-scan.1 && man ./storydup-scan.1\n  storydup man --dir ~/.local/share/man/man1"
+    )]
+    Man(ManArgs),
+}
+
+#[derive(Args)]
+struct ManArgs {
+    /// The subcommand whose page to print (default: storydup's own).
+    #[arg(value_parser = ["scan", "eval", "explain", "completions", "man"])]
+    subcommand: Option<String>,
+
+    /// Write every page (storydup.1, storydup-scan.1, ...) into this folder instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+    dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -80,8 +86,17 @@ struct ExplainArgs {
     #[arg(long, default_value = "text")]
     text_field: String,
 
+    /// Print the pair as pairs.csv would have it (header and one row, ids in
+    /// pairs.csv order; verdict `different` below --threshold) instead of
+    /// the explanation.
+    #[arg(long)]
+    csv: bool,
+
     #[command(flatten)]
-    tuning: Tuning,
+    tuning: EvidenceTuning,
+
+    #[command(flatten)]
+    threads: Threads,
 }
 
 #[derive(Args)]
@@ -104,6 +119,9 @@ struct EvalArgs {
 
     #[command(flatten)]
     resources: Resources,
+
+    #[command(flatten)]
+    threads: Threads,
 }
 
 #[derive(Args)]
@@ -169,11 +187,40 @@ struct ScanArgs {
           value_parser = clap::value_parser!(u64).range(1..=4096))]
     max_doc_mb: u64,
 
+    /// No progress display and no summary; errors are still reported.
+    #[arg(long, short)]
+    quiet: bool,
+
     #[command(flatten)]
     tuning: Tuning,
 
     #[command(flatten)]
     resources: Resources,
+
+    #[command(flatten)]
+    threads: Threads,
+}
+
+/// How many worker threads a command runs on.
+#[derive(Args)]
+struct Threads {
+    /// Worker threads, 0 to 1024 (0: one per core). Reports are identical for any count.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    threads: u16,
+}
+
+impl Threads {
+    fn start(&self) -> storydup::Result<()> {
+        if self.threads > 0 {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(self.threads.into())
+                .build_global()
+                .map_err(|e| {
+                    Error::file("-", format!("cannot start {} threads: {e}", self.threads))
+                })?;
+        }
+        Ok(())
+    }
 }
 
 /// Where temporary files go and how much memory sorting may hold.
@@ -216,9 +263,10 @@ impl Resources {
     }
 }
 
-/// Options that change what counts as a rewrite (shared by scan and eval).
+/// Options that change a pair's evidence and verdict (scan, eval, explain).
 #[derive(Args)]
-struct Tuning {
+#[command(next_help_heading = "Evidence")]
+struct EvidenceTuning {
     /// Score in [0, 1] at which a candidate pair counts as a rewrite.
     #[arg(long, default_value_t = VerifyOptions::default().threshold)]
     threshold: f64,
@@ -231,6 +279,33 @@ struct Tuning {
     #[arg(long, default_value_t = ScanOptions::default().shingle_size)]
     shingle_size: usize,
 
+    /// A sentence found in at least this many documents is boilerplate, not evidence...
+    #[arg(long, default_value_t = ScanOptions::default().boilerplate_min_docs)]
+    boilerplate_min_docs: usize,
+
+    /// ...and in at least this share of all documents.
+    #[arg(long, default_value_t = ScanOptions::default().boilerplate_share)]
+    boilerplate_share: f64,
+}
+
+/// Options that change what counts as a rewrite: the evidence, which pairs
+/// are compared, and how clusters grow (scan and eval).
+#[derive(Args)]
+struct Tuning {
+    #[command(flatten)]
+    evidence: EvidenceTuning,
+
+    #[command(flatten)]
+    candidates: CandidateTuning,
+
+    #[command(flatten)]
+    clusters: ClusterTuning,
+}
+
+/// Which pairs are compared at all.
+#[derive(Args)]
+#[command(next_help_heading = "Candidates")]
+struct CandidateTuning {
     /// MinHash signature length.
     #[arg(long, default_value_t = ScanOptions::default().num_perm)]
     num_perm: usize,
@@ -255,26 +330,6 @@ struct Tuning {
     #[arg(long, default_value_t = ScanOptions::default().simhash_distance)]
     simhash_distance: u32,
 
-    /// A sentence found in at least this many documents is boilerplate, not evidence...
-    #[arg(long, default_value_t = ScanOptions::default().boilerplate_min_docs)]
-    boilerplate_min_docs: usize,
-
-    /// ...and in at least this share of all documents.
-    #[arg(long, default_value_t = ScanOptions::default().boilerplate_share)]
-    boilerplate_share: f64,
-
-    /// Members of each group checked against the other's before two groups merge.
-    #[arg(long, default_value_t = ScanOptions::default().chain_sample)]
-    chain_sample: usize,
-
-    /// Share of checked member pairs that must support a merge of two groups.
-    #[arg(long, default_value_t = ScanOptions::default().chain_support)]
-    chain_support: f64,
-
-    /// A member pair supports a merge when its score reaches this fraction of --threshold.
-    #[arg(long, default_value_t = ScanOptions::default().chain_score_ratio)]
-    chain_score_ratio: f64,
-
     /// Passage anchors (pairs of a window's three rarest terms) two documents must share to become candidates.
     #[arg(long, default_value_t = ScanOptions::default().min_shared_anchors)]
     min_shared_anchors: usize,
@@ -286,6 +341,23 @@ struct Tuning {
     /// Blocks the 64 SimHash bits are cut into for the block tables.
     #[arg(long, default_value_t = ScanOptions::default().simhash_blocks)]
     simhash_blocks: u32,
+}
+
+/// How clusters grow from verified pairs.
+#[derive(Args)]
+#[command(next_help_heading = "Clusters")]
+struct ClusterTuning {
+    /// Members of each group checked against the other's before two groups merge.
+    #[arg(long, default_value_t = ScanOptions::default().chain_sample)]
+    chain_sample: usize,
+
+    /// Share of checked member pairs that must support a merge of two groups.
+    #[arg(long, default_value_t = ScanOptions::default().chain_support)]
+    chain_support: f64,
+
+    /// A member pair supports a merge when its score reaches this fraction of --threshold.
+    #[arg(long, default_value_t = ScanOptions::default().chain_score_ratio)]
+    chain_score_ratio: f64,
 }
 
 /// On SIGINT (Ctrl-C), SIGTERM or SIGHUP: remove the reports being written,
@@ -305,7 +377,10 @@ fn exit_on_signals() {
             };
             let (removed, _held) = report::remove_unfinished();
             let what = if removed > 0 {
-                format!("; removed {removed} unfinished report(s)")
+                format!(
+                    "; removed {}",
+                    report::count(removed as u64, "unfinished report", "unfinished reports")
+                )
             } else {
                 String::new()
             };
@@ -318,17 +393,8 @@ fn exit_on_signals() {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     exit_on_signals();
-    if cli.threads > 0
-        && let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(cli.threads.into())
-            .build_global()
-    {
-        eprintln!("storydup: error: cannot start {} threads: {e}", cli.threads);
-        return ExitCode::from(1);
-    }
-    let quiet = cli.quiet;
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args, quiet),
+        Command::Scan(args) => run_scan(args),
         Command::Eval(args) => run_eval(args),
         Command::Explain(args) => run_explain(args),
         Command::Completions { shell } => {
@@ -336,12 +402,7 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut command, "storydup", &mut std::io::stdout());
             Ok(())
         }
-        Command::Man => {
-            let command = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(command)
-                .render(&mut std::io::stdout())
-                .map_err(|e| Error::file("-", format!("cannot write the manual page: {e}")))
-        }
+        Command::Man(args) => write_manual(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -355,32 +416,18 @@ fn main() -> ExitCode {
     }
 }
 
-impl Tuning {
-    fn options(&self, keep_singletons: bool) -> storydup::Result<ScanOptions> {
+impl EvidenceTuning {
+    /// Default options with these set, checked.
+    fn options(&self) -> storydup::Result<ScanOptions> {
         let options = ScanOptions {
             shingle_size: self.shingle_size,
-            num_perm: self.num_perm,
-            lsh_threshold: self.lsh_threshold,
-            banding: self
-                .bands
-                .zip(self.rows)
-                .map(|(bands, rows)| Banding { bands, rows }),
-            min_shared_bands: self.min_shared_bands,
-            simhash_distance: self.simhash_distance,
-            simhash_blocks: self.simhash_blocks,
-            min_shared_anchors: self.min_shared_anchors,
-            max_anchor_docs: self.max_anchor_docs,
             verify: VerifyOptions {
                 threshold: self.threshold,
                 passage_threshold: self.passage_threshold,
                 ..VerifyOptions::default()
             },
-            keep_singletons,
             boilerplate_min_docs: self.boilerplate_min_docs,
             boilerplate_share: self.boilerplate_share,
-            chain_sample: self.chain_sample,
-            chain_support: self.chain_support,
-            chain_score_ratio: self.chain_score_ratio,
             ..ScanOptions::default()
         };
         options.validate()?;
@@ -388,8 +435,50 @@ impl Tuning {
     }
 }
 
+impl Tuning {
+    fn options(&self, keep_singletons: bool) -> storydup::Result<ScanOptions> {
+        let (c, k) = (&self.candidates, &self.clusters);
+        let options = ScanOptions {
+            num_perm: c.num_perm,
+            lsh_threshold: c.lsh_threshold,
+            banding: c
+                .bands
+                .zip(c.rows)
+                .map(|(bands, rows)| Banding { bands, rows }),
+            min_shared_bands: c.min_shared_bands,
+            simhash_distance: c.simhash_distance,
+            simhash_blocks: c.simhash_blocks,
+            min_shared_anchors: c.min_shared_anchors,
+            max_anchor_docs: c.max_anchor_docs,
+            keep_singletons,
+            chain_sample: k.chain_sample,
+            chain_support: k.chain_support,
+            chain_score_ratio: k.chain_score_ratio,
+            ..self.evidence.options()?
+        };
+        options.validate()?;
+        Ok(options)
+    }
+}
+
 fn run_explain(args: ExplainArgs) -> storydup::Result<()> {
-    let options = args.tuning.options(false)?;
+    args.threads.start()?;
+    let options = args.tuning.options()?;
+    if args.inputs.is_empty() {
+        for path in [&args.a, &args.b] {
+            let many = std::path::Path::new(path).is_dir()
+                || matches!(
+                    storydup::input::Format::from_name(path),
+                    Some(Format::Jsonl | Format::Csv)
+                );
+            if many {
+                return Err(Error::Usage(format!(
+                    "{path} holds many documents, and explain compares two: give two ids and the input, \
+                     storydup explain ID_A ID_B --in {path}"
+                )));
+            }
+        }
+    }
     let (ids, texts, a, b) = if args.inputs.is_empty() {
         let read = |path: &str| -> storydup::Result<String> {
             let mut text = String::new();
@@ -424,9 +513,58 @@ fn run_explain(args: ExplainArgs) -> storydup::Result<()> {
         let (a, b) = (find(&args.a)?, find(&args.b)?);
         (ids, texts, a, b)
     };
-    let explanation = storydup::explain::explain((&ids[a], &ids[b]), texts, a, b, &options);
+    let mut explanation = storydup::explain::explain((&ids[a], &ids[b]), texts, a, b, &options);
+    if args.csv {
+        print!("{}", explanation.pairs_csv_row());
+        return Ok(());
+    }
+    explanation.scope = if args.inputs.is_empty() {
+        "computed on these two documents alone: term rarity and boilerplate come from them, \
+         so a scan of a larger input can score the pair differently; \
+         `storydup explain ID_A ID_B --in INPUT` gives the scan's numbers"
+            .to_string()
+    } else {
+        format!(
+            "computed as a scan of {} computes it: the numbers of its pairs.csv",
+            args.inputs.join(" ")
+        )
+    };
     print!("{explanation}");
     Ok(())
+}
+
+/// `storydup man`: one page to standard output, or all into a folder.
+fn write_manual(args: ManArgs) -> storydup::Result<()> {
+    let mut command = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    // Built, the subcommands carry their full names (storydup-scan).
+    command.build();
+    if let Some(dir) = &args.dir {
+        std::fs::create_dir_all(dir)
+            .and_then(|_| clap_mangen::generate_to(command, dir))
+            .map_err(|e| {
+                Error::file(
+                    dir.display().to_string(),
+                    format!("cannot write the manual pages: {e}"),
+                )
+            })?;
+        eprintln!("wrote the manual pages to {}", dir.display());
+        return Ok(());
+    }
+    let page = match &args.subcommand {
+        None => command,
+        Some(name) => command
+            .find_subcommand(name)
+            .cloned()
+            .ok_or_else(|| Error::Usage(format!("no subcommand {name:?}")))?,
+    };
+    match clap_mangen::Man::new(page).render(&mut std::io::stdout()) {
+        // `storydup man | head` is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::file(
+            "-",
+            format!("cannot write the manual page: {e}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn parse_copies(value: &str) -> Result<Vec<storydup::perturb::Perturbation>, String> {
@@ -445,6 +583,7 @@ fn parse_copies(value: &str) -> Result<Vec<storydup::perturb::Perturbation>, Str
 }
 
 fn run_eval(args: EvalArgs) -> storydup::Result<()> {
+    args.threads.start()?;
     let mut options = args.tuning.options(false)?;
     args.resources.apply(&mut options)?;
     let copies = parse_copies(&args.perturb).map_err(Error::Usage)?;
@@ -554,7 +693,7 @@ impl storydup::scan::Progress for Bars {
             .with_key(
                 "rate",
                 |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.0}/s", state.per_sec());
+                    let _ = write!(w, "{}/s", human_number(state.per_sec()));
                 },
             )
             .progress_chars("=> ");
@@ -573,10 +712,21 @@ impl storydup::scan::Progress for Bars {
 
 /// A failed run leaves no report folder it created (it creates the folder
 /// early, to lock it).
-fn run_scan(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
+/// A count for people: 950, 18.1k, 3.4M.
+fn human_number(x: f64) -> String {
+    match x {
+        x if x >= 1e9 => format!("{:.1}G", x / 1e9),
+        x if x >= 1e6 => format!("{:.1}M", x / 1e6),
+        x if x >= 1e4 => format!("{:.0}k", x / 1e3),
+        x if x >= 1e3 => format!("{:.1}k", x / 1e3),
+        x => format!("{x:.0}"),
+    }
+}
+
+fn run_scan(args: ScanArgs) -> storydup::Result<()> {
     let out = args.out.clone();
     let created = !out.exists();
-    let result = scan_and_report(args, quiet);
+    let result = scan_and_report(args);
     if result.is_err() && created {
         // Only succeeds if empty: nothing of value is removed.
         let _ = std::fs::remove_dir(&out);
@@ -584,7 +734,9 @@ fn run_scan(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     result
 }
 
-fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
+fn scan_and_report(args: ScanArgs) -> storydup::Result<()> {
+    args.threads.start()?;
+    let quiet = args.quiet;
     let started = Instant::now();
     let mut options = args.tuning.options(args.singletons)?;
     args.resources.apply(&mut options)?;
@@ -678,10 +830,10 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
         dedup_target = Some(file.target().to_path_buf());
         staged.push(file);
         dedup_line = Some(format!(
-            "  deduplicated: kept {} of {} documents, dropped {} duplicates ({})",
+            "  deduplicated: kept {} of {}, dropped {} ({})",
             dedup.kept,
-            dedup.kept + dedup.dropped,
-            dedup.dropped,
+            report::count(dedup.kept + dedup.dropped, "document", "documents"),
+            report::count(dedup.dropped, "duplicate", "duplicates"),
             path.display()
         ));
     }
@@ -727,19 +879,33 @@ fn scan_and_report(args: ScanArgs, quiet: bool) -> storydup::Result<()> {
     }
     if args.skip_bad {
         eprintln!(
-            "  skipped {} bad records (listed in {})",
-            skipped.len(),
+            "  skipped {} (listed in {})",
+            report::count(skipped.len() as u64, "bad record", "bad records"),
             report::SKIPPED_FILE
         );
     }
     let ignored = &input_stats.ignored_files;
     if !ignored.is_empty() {
         eprintln!(
-            "  ignored {} files of unknown type, e.g. {}",
-            ignored.len(),
+            "  ignored {} of unknown type, e.g. {}",
+            report::count(ignored.len() as u64, "file", "files"),
             ignored[0]
         );
     }
     eprintln!("  total {:.3}s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_number;
+
+    #[test]
+    fn rates_read_in_human_units() {
+        assert_eq!(human_number(18_074_565.0), "18.1M");
+        assert_eq!(human_number(3_317.4), "3.3k");
+        assert_eq!(human_number(45_120.0), "45k");
+        assert_eq!(human_number(950.2), "950");
+        assert_eq!(human_number(2.4e9), "2.4G");
+    }
 }

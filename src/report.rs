@@ -414,6 +414,12 @@ pub fn peak_memory_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// `n` and the noun, singular or plural to match: "1 pair", "2 pairs".
+pub fn count(n: impl Into<u64>, singular: &str, plural: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
 /// The closing summary for standard error.
 pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> String {
     let mut out = String::new();
@@ -422,15 +428,19 @@ pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> Str
     let clusters = clusters.iter().filter(|c| c.len() > 1).count();
     match s.skipped {
         Some(skipped) => out.push_str(&format!(
-            "storydup: {} documents read, {skipped} records skipped\n",
-            s.documents
+            "storydup: {} read, {} skipped\n",
+            count(s.documents as u64, "document", "documents"),
+            count(skipped as u64, "record", "records")
         )),
-        None => out.push_str(&format!("storydup: {} documents\n", s.documents)),
+        None => out.push_str(&format!(
+            "storydup: {}\n",
+            count(s.documents as u64, "document", "documents")
+        )),
     }
     if let Some(b) = s.banding {
         out.push_str(&format!(
-            "  candidates: {} pairs ({:.2} per document): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables, {} from passage anchors\n",
-            s.candidates,
+            "  candidates: {} ({:.2} per document): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables, {} from passage anchors\n",
+            count(s.candidates as u64, "pair", "pairs"),
             candidates_per_document(s),
             s.lsh_candidates,
             b.bands,
@@ -442,19 +452,24 @@ pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> Str
     out.push_str(&format!("  verified pairs: {}\n", s.verified));
     if s.boilerplate > 0 {
         out.push_str(&format!(
-            "  boilerplate: {} distinct sentences or lines ignored as evidence\n",
-            s.boilerplate
+            "  boilerplate: {} ignored as evidence\n",
+            count(
+                s.boilerplate as u64,
+                "distinct sentence or line",
+                "distinct sentences or lines"
+            )
         ));
     }
     out.push_str(&format!(
-        "  clusters: {clusters} holding {in_clusters} documents{by_size}\n"
+        "  clusters: {clusters} holding {}{by_size}\n",
+        count(in_clusters as u64, "document", "documents")
     ));
     if s.temp_bytes > 0 {
         out.push_str(&format!(
-            "  temporary files: {:.1} MB of segmented documents, {} sorted runs; features of {} documents kept in memory\n",
+            "  temporary files: {:.1} MB of segmented documents, {}; features of {} kept in memory\n",
             s.temp_bytes as f64 / 1e6,
-            s.spilled_runs,
-            s.features_kept
+            count(s.spilled_runs as u64, "sorted run", "sorted runs"),
+            count(s.features_kept as u64, "document", "documents")
         ));
     }
     let times: Vec<String> = s

@@ -59,6 +59,40 @@ fn summary_gives_documents_pairs_clusters_by_size_stage_times_and_peak_memory() 
         );
 }
 
+/// One of a thing is singular: "1 pair", "1 duplicate", "1 bad record".
+#[test]
+fn summary_counts_agree_with_their_nouns() {
+    let out = tempfile::tempdir().unwrap();
+    let input = out.path().join("in.jsonl");
+    let seed = |name: &str| std::fs::read_to_string(format!("{SEEDS}/{name}")).unwrap();
+    let line = |id: &str, text: &str| serde_json::json!({"id": id, "text": text}).to_string();
+    std::fs::write(
+        &input,
+        [
+            line("a", &seed("000_6d5f35eb97f0d708.txt")),
+            line("b", &seed("001_a6a27bf682eca62c.txt")),
+            line("c", &seed("002_8bdbdf7a48a84030.txt")),
+            "not json".to_string(),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    storydup()
+        .args(["scan", "--skip-bad", "--no-html", "--out"])
+        .arg(out.path().join("out"))
+        .arg(&input)
+        .arg("--dedup-out")
+        .arg(out.path().join("dedup.jsonl"))
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("3 documents read, 1 record skipped")
+                .and(predicate::str::contains("candidates: 1 pair ("))
+                .and(predicate::str::contains("dropped 1 duplicate ("))
+                .and(predicate::str::contains("skipped 1 bad record (")),
+        );
+}
+
 #[test]
 fn quiet_prints_nothing_but_still_writes_the_reports() {
     let out = tempfile::tempdir().unwrap();
@@ -238,4 +272,68 @@ fn every_command_help_has_an_example() {
             .success()
             .stdout(predicate::str::contains("Example"));
     }
+}
+
+/// `storydup man` prints storydup's page, `man scan` the page its
+/// SUBCOMMANDS section points to, and `man --dir` writes them all.
+#[test]
+fn every_manual_page_the_main_page_names_can_be_had() {
+    let main = storydup().arg("man").output().unwrap();
+    assert!(main.status.success());
+    let main = String::from_utf8(main.stdout).unwrap();
+    assert!(main.contains("storydup\\-scan(1)"), "{main}");
+    storydup()
+        .args(["man", "scan"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH storydup-scan 1"))
+        .stdout(predicate::str::contains("\\-\\-dedup\\-out"));
+    let dir = tempfile::tempdir().unwrap();
+    storydup()
+        .args(["man", "--dir"])
+        .arg(dir.path().join("man1"))
+        .assert()
+        .success();
+    for page in [
+        "storydup.1",
+        "storydup-scan.1",
+        "storydup-eval.1",
+        "storydup-explain.1",
+        "storydup-completions.1",
+        "storydup-man.1",
+    ] {
+        assert!(dir.path().join("man1").join(page).exists(), "no {page}");
+    }
+}
+
+/// Each subcommand takes the options that can change what it does:
+/// explain judges one pair, so candidate and clustering options are not
+/// its; man and completions run no pipeline, so no --threads.
+#[test]
+fn subcommands_offer_only_options_that_matter_to_them() {
+    let help = storydup().args(["explain", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    for option in ["--threshold", "--passage-threshold", "--in", "--threads"] {
+        assert!(help.contains(option), "explain --help lacks {option}");
+    }
+    for option in [
+        "--num-perm",
+        "--bands",
+        "--simhash-distance",
+        "--chain-sample",
+    ] {
+        assert!(!help.contains(option), "explain --help lists {option}");
+    }
+    for args in [
+        &["man", "--threads", "2"][..],
+        &["completions", "bash", "--threads", "2"],
+    ] {
+        storydup().args(args).assert().code(2);
+    }
+    storydup()
+        .args(["scan", "--threads", "2", "--quiet", "--no-html", "--out"])
+        .arg(tempfile::tempdir().unwrap().path().join("out"))
+        .arg(SEEDS)
+        .assert()
+        .success();
 }
