@@ -21,13 +21,14 @@ timed() {
     cat "$work/time"
 }
 
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "== seeds: storydup scan data/seeds"
 timed "$bin" scan data/seeds --out "$work/seeds" 2>/dev/null
 cat "$work/seeds/clusters.csv"
 cut -d, -f1-3 "$work/seeds/pairs.csv"
 
 echo "== devsets: storydup eval $devsets/*/ --perturb all"
-timed "$bin" eval "$devsets"/*/ --perturb all -q
+timed "$bin" eval "$devsets"/*/ --perturb all --markdown
 
 for set in "$devsets"/*/; do
     echo "== $(basename "$set") (clean), by kind: storydup eval $set"
@@ -36,7 +37,7 @@ done
 
 echo "== generated corpus: $docs documents, seed $seed"
 target/release/examples/generate --docs "$docs" --seed "$seed" --out "$work/generated" 2>/dev/null
-timed "$bin" eval "$work/generated" 2>&1 | grep -v '^storydup:'
+timed "$bin" eval "$work/generated" --markdown 2>&1 | grep -v '^storydup:'
 
 echo "== the score model, fitted and left out set by set: bash benches/fit/run.sh"
 bash benches/fit/run.sh 2>/dev/null

@@ -334,6 +334,89 @@ pub fn table(results: &[SetResult]) -> String {
     out
 }
 
+/// `n` with thousands separators: 14,868.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The tables README.md quotes, in Markdown: a row a set (its clean copy,
+/// or the first copy scanned), then F1 of each set by copy where more than
+/// one copy was scanned.
+pub fn markdown(results: &[SetResult]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| set | precision | recall | F1 | hardest negatives merged | candidates / doc |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let mut names: Vec<&str> = Vec::new();
+    for r in results {
+        if !names.contains(&r.name.as_str()) {
+            names.push(&r.name);
+        }
+    }
+    let first = |name: &str| results.iter().find(|r| r.name == name);
+    for r in names.iter().filter_map(|&n| first(n)) {
+        let hardest = match &r.hardest_negative {
+            Some((kind, _)) => {
+                let (hit, all) = r.scores.by_kind[kind];
+                format!(
+                    "{kind}: {} of {} ({:.2}%)",
+                    thousands(hit),
+                    thousands(all),
+                    100.0 * ratio(hit, all)
+                )
+            }
+            None => "(no negative pairs)".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} ({} docs{}) | {:.4} | {:.4} | {:.4} | {hardest} | {:.2} |",
+            r.name,
+            thousands(r.documents),
+            match r.copy {
+                crate::perturb::Perturbation::Clean => String::new(),
+                copy => format!(", {}", copy.name()),
+            },
+            r.scores.precision(),
+            r.scores.recall(),
+            r.scores.f1(),
+            r.candidates_per_document
+        );
+    }
+    let copies: Vec<crate::perturb::Perturbation> = crate::perturb::Perturbation::ALL
+        .into_iter()
+        .filter(|c| results.iter().any(|r| r.copy == *c))
+        .collect();
+    if copies.len() > 1 {
+        let header: Vec<&str> = copies.iter().map(|c| c.name()).collect();
+        let _ = writeln!(out, "\n| set | {} |", header.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---|".repeat(copies.len()));
+        for name in &names {
+            let f1: Vec<String> = copies
+                .iter()
+                .map(|c| {
+                    results
+                        .iter()
+                        .find(|r| r.name == *name && r.copy == *c)
+                        .map_or("".to_string(), |r| format!("{:.4}", r.scores.f1()))
+                })
+                .collect();
+            let _ = writeln!(out, "| {name} | {} |", f1.join(" | "));
+        }
+    }
+    out
+}
+
 /// Reads `clusters.csv` (`id,cluster`), the gold partition, if the set has one.
 pub fn read_gold_clusters(dir: &Path) -> Result<Option<HashMap<String, String>>> {
     let path = dir.join("clusters.csv");

@@ -110,6 +110,10 @@ struct EvalArgs {
     #[arg(long, value_name = "COPIES", default_value = "clean")]
     perturb: String,
 
+    /// Print the tables README.md quotes (Markdown) after the scores.
+    #[arg(long)]
+    markdown: bool,
+
     /// Also write every labelled pair with its evidence to this CSV file (one set, one copy).
     #[arg(long, value_name = "FILE")]
     pairs_out: Option<PathBuf>,
@@ -634,6 +638,9 @@ fn run_eval(args: EvalArgs) -> storydup::Result<()> {
     }
     if !single {
         print!("{}", storydup::eval::table(&results));
+    }
+    if args.markdown {
+        print!("\n{}", storydup::eval::markdown(&results));
     }
     Ok(())
 }

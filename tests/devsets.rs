@@ -151,3 +151,35 @@ fn sentence_fast_path_equals_uax29_on_every_devset_document() {
         }
     }
 }
+
+/// README.md's accuracy tables are what eval measures now: every line
+/// `storydup eval ../shared/devsets/*/ --perturb all --markdown` prints for
+/// the development sets is in README.md word for word (benches/accuracy.sh
+/// prints them; paste its output after a change).
+#[test]
+fn readme_accuracy_tables_are_what_eval_measures() {
+    let mut results = Vec::new();
+    for name in [
+        "bbc_news_dev",
+        "clough_stevenson",
+        "quran_translations",
+        "quran_translations_multi",
+    ] {
+        for copy in Perturbation::ALL {
+            results.push(evaluate(&devset(name), copy, &ScanOptions::default()).unwrap());
+        }
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let measured = storydup::eval::markdown(&results);
+    let stale: Vec<&str> = measured
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| set |"))
+        .filter(|l| !readme.lines().any(|r| r == *l))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "README.md's accuracy tables disagree with eval; measured now:\n{}",
+        stale.join("\n")
+    );
+}

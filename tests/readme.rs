@@ -1,0 +1,98 @@
+//! The examples in README.md are what storydup prints now: every line of
+//! them that does not vary run to run (times, memory) or end in "..." (a
+//! line README.md cuts short). `bash benches/readme_examples.sh` prints
+//! them all; the accuracy tables are checked in tests/devsets.rs.
+
+use std::process::Command;
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+/// The code block of README.md that starts with `first`, without its fences.
+fn block(readme: &str, first: &str) -> Vec<String> {
+    let at = readme
+        .find(&format!("```\n{first}\n"))
+        .unwrap_or_else(|| panic!("README.md has no block starting {first:?}"));
+    readme[at + 4..]
+        .lines()
+        .take_while(|l| *l != "```")
+        .map(str::to_string)
+        .collect()
+}
+
+fn storydup(args: &[&str], dir: &std::path::Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_storydup"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// Lines of `shown` that `printed` lacks, skipping those that vary or are cut.
+fn missing(shown: &[String], printed: &str) -> Vec<String> {
+    shown
+        .iter()
+        .filter(|l| !l.starts_with('$') && !l.trim().is_empty() && !l.ends_with("..."))
+        .filter(|l| {
+            let l = l.trim_start();
+            !(l.starts_with("time:") || l.starts_with("peak memory:") || l.starts_with("total "))
+        })
+        .filter(|l| !printed.lines().any(|p| p == l.as_str()))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn the_worked_example_is_what_a_scan_of_the_seeds_prints_and_writes() {
+    let readme = readme();
+    let work = tempfile::tempdir().unwrap();
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/data/seeds");
+    let summary = storydup(&["scan", seeds, "--out", "storydup-out"], work.path());
+    let shown = block(&readme, "$ cargo run --release -- scan data/seeds");
+    assert_eq!(missing(&shown, &summary), Vec::<String>::new());
+
+    // pairs.csv, shown transposed: a name, then the value of each row.
+    let pairs = std::fs::read_to_string(work.path().join("storydup-out/pairs.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = pairs.lines().map(|l| l.split(',').collect()).collect();
+    let transposed: Vec<String> = (0..rows[0].len())
+        .map(|i| {
+            let values: Vec<&str> = rows[1..].iter().map(|r| r[i]).collect();
+            format!("{:<18} {}", rows[0][i], values.join("  "))
+        })
+        .collect();
+    assert_eq!(
+        block(&readme, "doc_a              000_6d5f35eb97f0d708.txt"),
+        transposed
+    );
+
+    let clusters = std::fs::read_to_string(work.path().join("storydup-out/clusters.csv")).unwrap();
+    assert_eq!(
+        block(&readme, "cluster_id,doc_id,size"),
+        clusters.lines().map(str::to_string).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_explain_example_is_what_explain_prints() {
+    let devsets = std::env::var("STORYDUP_DEVSETS")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/devsets").into());
+    let docs = format!("{devsets}/bbc_news_dev/docs.jsonl");
+    assert!(
+        std::path::Path::new(&docs).exists(),
+        "{docs} is missing: put ../shared beside the repository or set STORYDUP_DEVSETS"
+    );
+    let printed = storydup(
+        &["explain", "politics/081", "politics/141", "--in", &docs],
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+    )
+    .replace(&devsets, "../shared/devsets");
+    let shown = block(
+        &readme(),
+        "$ storydup explain politics/081 politics/141 --in ../shared/devsets/bbc_news_dev/docs.jsonl",
+    );
+    assert!(shown.len() > 10);
+    assert_eq!(missing(&shown, &printed), Vec::<String>::new());
+}
