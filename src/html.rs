@@ -1,24 +1,67 @@
 //! A self-contained HTML report of the clusters, for reading in a browser.
 //!
-//! Pure rendering: the caller picks the clusters and collects the texts; this
-//! module only turns them into one page. The page has no scripts and no
-//! external resources (CSS is inline, the histogram is inline SVG), so the
-//! file can be mailed or opened offline and shows the same everywhere.
+//! Pure rendering: the caller picks the clusters, cuts the texts into
+//! passages and aligns them; this module only turns that into one page. Each
+//! member of a cluster is set beside the cluster's representative (side by
+//! side on a wide screen, one above the other on a phone): an aligned passage
+//! carries the number of its counterpart on the other side and links to it,
+//! an unshared one is marked as such. CSS and the small script that
+//! highlights and scrolls to a counterpart are inline, the histogram is
+//! inline SVG, and nothing is fetched, so the file can be mailed or opened
+//! offline and shows the same everywhere (without the script the numbers are
+//! still plain links).
 
 use std::fmt::Write;
 
-/// One document of a cluster as the report shows it.
+/// A document as the report shows it.
 #[derive(Clone, Debug)]
-pub struct Member {
+pub struct Document {
     pub id: String,
-    /// The document's text cut into its passages (display text, together the
-    /// whole text), each with the similarity (0..=1) of its best-aligned window
-    /// of the cluster's representative when it is aligned, `None` when it is
-    /// not. For the representative itself every passage is `None` (nothing to
-    /// compare it with).
-    pub passages: Vec<(String, Option<f64>)>,
-    /// Score of the pair (representative, this member), `None` for the representative.
-    pub score: Option<f64>,
+    /// The text cut at the start of each passage, one piece per passage
+    /// (the first also holds what comes before its first word): together
+    /// the whole text, line breaks and all.
+    pub passages: Vec<String>,
+}
+
+/// Where a passage of a member aligns in the representative.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Link {
+    /// The representative's passage where the best window starts: the
+    /// counterpart the passage links to.
+    pub passage: usize,
+    /// The representative's last passage the window reaches into (the same
+    /// or the next).
+    pub through: usize,
+    /// Similarity of the passage and the window, in [0, 1].
+    pub similarity: f64,
+}
+
+/// Aligned passages of one document of a pair, out of all of its passages.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Counts {
+    pub aligned: u32,
+    pub passages: u32,
+}
+
+/// The pair (representative, member) as pairs.csv has it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pair {
+    pub score: f64,
+    pub member: Counts,
+    pub representative: Counts,
+}
+
+/// A member of a cluster against the cluster's representative.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub member: Document,
+    /// Per passage of the member: its counterpart in the representative when
+    /// aligned (similarity at least the passage threshold), `None` when it is
+    /// unshared.
+    pub links: Vec<Option<Link>>,
+    /// `None` when the pair was not verified: the member joined the cluster
+    /// through other members.
+    pub pair: Option<Pair>,
 }
 
 #[derive(Clone, Debug)]
@@ -27,14 +70,15 @@ pub struct Cluster {
     pub id: usize,
     /// All members, even if fewer are shown.
     pub size: usize,
-    /// Representative first.
-    pub members: Vec<Member>,
+    pub representative: Document,
+    /// The other members shown.
+    pub members: Vec<Comparison>,
 }
 
 #[derive(Clone, Copy, Debug)]
 pub struct Report<'a> {
     pub title: &'a str,
-    /// Lines of the run summary (documents, pairs, clusters, ...), shown at the top.
+    /// Lines of the run summary (documents, pairs, clusters, ...).
     pub summary: &'a [String],
     /// Clusters to show, already largest first (the caller picks and orders them).
     pub clusters: &'a [Cluster],
@@ -42,71 +86,194 @@ pub struct Report<'a> {
     pub total_clusters: usize,
     /// Score of every verified pair, for the histogram.
     pub scores: &'a [f64],
+    /// Score at which a pair is a rewrite.
+    pub threshold: f64,
+    /// Similarity at which a passage counts as aligned.
+    pub passage_threshold: f64,
 }
 
 /// Histogram bins over [0, 1].
 const BINS: usize = 20;
-/// Members open by default after the representative; the rest start collapsed
-/// so a large cluster does not bury the next one.
+/// Comparisons open by default in each cluster; the rest start collapsed so
+/// a large cluster does not bury the next one.
 const OPEN_MEMBERS: usize = 3;
 
-// System fonts only (no downloads); one narrow column that wraps long words,
-// so the same page reads on a phone and a laptop.
+// System fonts only (no downloads). Two columns from 52rem up, one below;
+// each text scrolls in its own box so a long document does not push its
+// counterpart off the screen, and keeps its line breaks (pre-wrap).
 const STYLE: &str = "
-:root { color-scheme: light; }
-body { margin: 0; background: #f6f6f4; color: #1d1d1f;
+:root { color-scheme: light; --aligned: #dce8fb; --link: #2f62b3; --lit: #9fc2ff;
+  --unshared: #ffe0a6; --unshared-line: #b45309; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f4f4f1; color: #1d1d1f;
   font: 16px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
-main { max-width: 48rem; margin: 0 auto; padding: 1rem; overflow-wrap: anywhere; }
-h1 { font-size: 1.6rem; line-height: 1.25; margin: 0.5rem 0 1rem; }
-h2 { font-size: 1.25rem; margin: 0 0 0.75rem; }
-.summary { padding-left: 1.25rem; }
-figure { margin: 1rem 0; }
-figure svg { width: 100%; max-width: 32rem; height: auto; display: block; }
-figcaption, .note, .count { color: #4a4a4f; font-size: 0.9rem; }
-.legend { background: #fff; border-left: 4px solid #e0a800; padding: 0.5rem 0.75rem; }
+main { max-width: 88rem; margin: 0 auto; padding: 0.5rem 1rem 2rem; overflow-wrap: anywhere; }
+h1 { font-size: 1.35rem; line-height: 1.25; margin: 0.25rem 0; }
+h2 { font-size: 1.15rem; margin: 0; }
+p { max-width: 60rem; }
+.lede { margin: 0.25rem 0 0.5rem; color: #3a3a3f; font-size: 0.92rem; }
+.toc ol { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.3rem;
+  max-height: 4.4rem; overflow-y: auto; }
+.toc a { display: block; max-width: 20rem; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; padding: 0 0.6rem; border: 1px solid #c6c6c0; border-radius: 999px;
+  background: #fff; color: #1f4f8f; text-decoration: none; font-size: 0.85rem; }
+.toc a:hover { border-color: var(--link); }
 .cluster { background: #fff; border: 1px solid #d8d8d4; border-radius: 8px;
-  padding: 1rem; margin: 1.5rem 0; }
-.member { border-top: 1px solid #e4e4e0; padding: 0.5rem 0; }
-summary { cursor: pointer; font-weight: 600; }
-.role { font-weight: 400; color: #4a4a4f; }
-.text { margin: 0.5rem 0 0; }
-mark { color: inherit; border-radius: 3px; padding: 0 1px; }
+  padding: 0.6rem 0.9rem 0.8rem; margin: 0.75rem 0; }
+.note, .count, figcaption { color: #4a4a4f; font-size: 0.9rem; margin: 0.25rem 0; }
+.pair { border-top: 1px solid #e4e4e0; margin-top: 0.5rem; padding-top: 0.4rem; }
+.pair > summary { cursor: pointer; }
+.who { font-weight: 600; }
+.score { font-weight: 700; font-variant-numeric: tabular-nums; }
+.nopair { color: #8a3b00; }
+.sides { display: grid; grid-template-columns: 1fr 1fr; gap: 0.75rem; margin-top: 0.4rem; }
+.side { min-width: 0; }
+.head { font-size: 0.85rem; color: #4a4a4f; margin: 0 0 0.2rem; }
+.head b { color: #1d1d1f; }
+.text { position: relative; white-space: pre-wrap; max-height: min(68vh, 44rem); overflow-y: auto;
+  margin: 0; padding: 0.5rem 0.7rem; border: 1px solid #dcdcd7; border-radius: 6px;
+  background: #fdfdfc; font-size: 0.95rem; line-height: 1.6; }
+.p { border-radius: 3px; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
+.aligned { background: var(--aligned); cursor: pointer; }
+.unshared { background: var(--unshared); border-bottom: 2px dashed var(--unshared-line); }
+.aligned:hover, .aligned.hot, .aligned.lit, .aligned:target { background: var(--lit); outline: 2px solid var(--link); }
+.n, .tag { display: inline-block; margin-right: 0.3em; padding: 0 0.35em; border-radius: 999px;
+  font-size: 0.72em; font-weight: 700; line-height: 1.45; vertical-align: 0.12em; color: #fff;
+  text-decoration: none; white-space: nowrap; }
+.n { min-width: 1.6em; text-align: center; background: var(--link); }
+.tag { background: var(--unshared-line); letter-spacing: 0.02em; }
+.key { white-space: nowrap; padding: 0 0.25em; }
+.run ul { padding-left: 1.25rem; }
+figure { margin: 0.5rem 0; }
+figure svg { width: 100%; max-width: 32rem; height: auto; display: block; }
+@media (max-width: 52rem) {
+  main { padding: 0.4rem 0.6rem 1.5rem; }
+  .sides { grid-template-columns: 1fr; gap: 0.5rem; }
+  h1 { font-size: 1.2rem; }
+  .text { max-height: 32vh; font-size: 0.92rem; }
+  .lede { font-size: 0.85rem; }
+}
+";
+
+// Clicking an aligned passage (or its number) lights it and its counterpart
+// and scrolls the counterpart into view inside its own box; hovering lights
+// the counterpart. Without the script the numbers are links to the anchors.
+const SCRIPT: &str = "
+(function () {
+  var lit = [];
+  function partner(el) {
+    var id = el.getAttribute('data-to');
+    return id ? document.getElementById(id) : null;
+  }
+  function aligned(target) {
+    return target && target.closest ? target.closest('.aligned') : null;
+  }
+  function reveal(el) {
+    var box = el.closest('.text');
+    if (!box) return;
+    box.scrollTo({ top: Math.max(0, el.offsetTop - box.clientHeight / 3), behavior: 'smooth' });
+    var r = box.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) {
+      box.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    }
+  }
+  document.addEventListener('click', function (event) {
+    var el = aligned(event.target);
+    var other = el && partner(el);
+    if (!other) return;
+    event.preventDefault();
+    lit.forEach(function (x) { x.classList.remove('lit'); });
+    lit = [el, other];
+    lit.forEach(function (x) { x.classList.add('lit'); });
+    reveal(other);
+  });
+  function hover(on) {
+    return function (event) {
+      var el = aligned(event.target);
+      var other = el && partner(el);
+      if (other) other.classList.toggle('hot', on);
+    };
+  }
+  document.addEventListener('mouseover', hover(true));
+  document.addEventListener('mouseout', hover(false));
+})();
 ";
 
 /// The whole page as one string.
 pub fn render(report: &Report) -> String {
     let title = escape(report.title);
-    let mut page = String::with_capacity(16 * 1024);
+    let texts: usize = report
+        .clusters
+        .iter()
+        .map(|c| {
+            let rep = text_len(&c.representative);
+            c.members
+                .iter()
+                .map(|m| rep + text_len(&m.member))
+                .sum::<usize>()
+        })
+        .sum();
+    let mut page = String::with_capacity(32 * 1024 + 2 * texts);
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
+         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n\
+         <header>\n<h1>{title}</h1>\n"
+    );
+    let _ = writeln!(
+        page,
+        "<p class=\"lede\">Showing {} of {} clusters, largest first; each member beside \
+         its cluster's representative. <span class=\"p aligned key\"><span class=\"n\">7</span>\
+         aligned</span> with the passage numbered 7 on the other side (click to find it); \
+         <span class=\"p unshared key\"><span class=\"tag\">unshared</span>no counterpart</span>. \
+         Scores and counts: pairs.csv. <a href=\"#run\">Run summary</a></p>",
+        report.clusters.len(),
+        report.total_clusters,
+    );
+    if !report.clusters.is_empty() {
+        page.push_str("<nav class=\"toc\" aria-label=\"Clusters\"><ol>\n");
+        for cluster in report.clusters {
+            let _ = writeln!(
+                page,
+                "<li><a href=\"#cluster-{id}\" title=\"{rep}\">Cluster {id} · {} · {rep}</a></li>",
+                plural(cluster.size, "doc"),
+                id = cluster.id,
+                rep = escape(&cluster.representative.id)
+            );
+        }
+        page.push_str("</ol></nav>\n");
+    }
+    page.push_str("</header>\n");
+    for cluster in report.clusters {
+        render_cluster(&mut page, cluster);
+    }
+    let _ = writeln!(
+        page,
+        "<section class=\"run\" id=\"run\">\n<h2>Run summary</h2>\n<p class=\"note\">A pair is \
+         a rewrite when its score reaches {:.2}; a passage (about thirty words) is aligned when \
+         its similarity with a window of the other text reaches {:.2}. The representative is a \
+         cluster's earliest document in input order. The marks come from aligning the texts \
+         again for this page; the scores and counts are those of pairs.csv.</p>",
+        report.threshold, report.passage_threshold
     );
     if !report.summary.is_empty() {
-        page.push_str("<ul class=\"summary\">\n");
+        page.push_str("<ul>\n");
         for line in report.summary {
             let _ = writeln!(page, "<li>{}</li>", escape(line));
         }
         page.push_str("</ul>\n");
     }
     histogram(&mut page, report.scores);
-    page.push_str(
-        "<p class=\"legend\">Highlighted passages (about thirty words each) are those aligned with \
-         a passage of the cluster's representative (the first document); a stronger tint means a \
-         closer match. A pair is reported when its score reaches the threshold.</p>\n",
-    );
-    let _ = writeln!(
+    let _ = write!(
         page,
-        "<p>Showing {} of {} clusters, largest first.</p>",
-        report.clusters.len(),
-        report.total_clusters
+        "</section>\n</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
     );
-    for cluster in report.clusters {
-        render_cluster(&mut page, cluster);
-    }
-    page.push_str("</main>\n</body>\n</html>\n");
     page
+}
+
+fn text_len(document: &Document) -> usize {
+    document.passages.iter().map(String::len).sum()
 }
 
 fn render_cluster(page: &mut String, cluster: &Cluster) {
@@ -116,63 +283,161 @@ fn render_cluster(page: &mut String, cluster: &Cluster) {
         plural(cluster.size, "document"),
         id = cluster.id
     );
-    if cluster.members.len() < cluster.size {
+    if cluster.members.len() + 1 < cluster.size {
         let _ = writeln!(
             page,
             "<p class=\"note\">Showing {} of {} documents.</p>",
-            cluster.members.len(),
+            cluster.members.len() + 1,
             cluster.size
         );
     }
-    for (position, member) in cluster.members.iter().enumerate() {
-        let open = if position <= OPEN_MEMBERS {
-            " open"
-        } else {
-            ""
-        };
-        let role = match member.score {
-            Some(score) if position > 0 => format!("score {score:.2}"),
-            _ => "representative".to_string(),
-        };
-        let _ = write!(
+    for (position, comparison) in cluster.members.iter().enumerate() {
+        let prefix = format!("c{}-{}", cluster.id, position + 1);
+        render_comparison(
             page,
-            "<article class=\"member\">\n<details{open}>\n<summary>{} \
-             <span class=\"role\">· {role}</span></summary>\n",
-            escape(&member.id)
+            &prefix,
+            &cluster.representative,
+            comparison,
+            position < OPEN_MEMBERS,
         );
-        let total = member.passages.len();
-        let aligned = member.passages.iter().filter(|s| s.1.is_some()).count();
-        if position == 0 {
-            let _ = writeln!(
-                page,
-                "<p class=\"count\">{}; the other documents are compared with this one.</p>",
-                plural(total, "passage")
-            );
-        } else {
-            let _ = writeln!(
-                page,
-                "<p class=\"count\">{aligned} of {total} passages aligned with the representative.</p>"
-            );
-        }
-        page.push_str("<p class=\"text\">");
-        for (passage, similarity) in &member.passages {
-            match similarity {
-                Some(similarity) => {
-                    // Tint from pale (weak match) to saturated (near copy).
-                    let alpha = 0.2 + 0.5 * similarity.clamp(0.0, 1.0);
-                    let _ = write!(
-                        page,
-                        "<mark title=\"aligned, similarity {similarity:.2}\" \
-                         style=\"background: rgba(255, 196, 0, {alpha:.2})\">{}</mark>",
-                        escape(passage)
-                    );
-                }
-                None => page.push_str(&escape(passage)),
-            }
-        }
-        page.push_str("</p>\n</details>\n</article>\n");
     }
     page.push_str("</section>\n");
+}
+
+/// One member beside the representative. Ids are `{prefix}-r{j}` for the
+/// representative's passages and `{prefix}-m{k}` for the member's.
+fn render_comparison(
+    page: &mut String,
+    prefix: &str,
+    representative: &Document,
+    comparison: &Comparison,
+    open: bool,
+) {
+    let member = &comparison.member;
+    let rep_count = representative.passages.len();
+    // Each passage of the representative that an aligned passage of the
+    // member reaches links back to the first such passage.
+    let mut back: Vec<Option<usize>> = vec![None; rep_count];
+    for (k, link) in comparison.links.iter().enumerate() {
+        if let Some(link) = link {
+            let last = link
+                .through
+                .max(link.passage)
+                .min(rep_count.saturating_sub(1));
+            for slot in back.iter_mut().take(last + 1).skip(link.passage) {
+                slot.get_or_insert(k);
+            }
+        }
+    }
+    let marked = comparison
+        .links
+        .iter()
+        .take(member.passages.len())
+        .flatten()
+        .count();
+    let verdict = match &comparison.pair {
+        Some(pair) => format!(
+            "<span class=\"score\">score {:.4}</span> · {} of {} passages aligned with the \
+             representative; the representative {} of {}",
+            pair.score,
+            pair.member.aligned,
+            pair.member.passages,
+            pair.representative.aligned,
+            pair.representative.passages
+        ),
+        None => "<span class=\"nopair\">no score: joined the cluster through other members; \
+                 no direct pair with the representative</span>"
+            .to_string(),
+    };
+    let _ = write!(
+        page,
+        "<details class=\"pair\" id=\"{prefix}\"{}>\n<summary><span class=\"who\">{}</span> · \
+         {verdict}</summary>\n<div class=\"sides\">\n",
+        if open { " open" } else { "" },
+        escape(&member.id)
+    );
+    let _ = write!(
+        page,
+        "<div class=\"side\">\n<p class=\"head\">Representative <b>{}</b></p>\n<div class=\"text\">",
+        escape(&representative.id)
+    );
+    let mut run = false;
+    for (j, text) in representative.passages.iter().enumerate() {
+        let id = format!("{prefix}-r{j}");
+        match back[j] {
+            Some(k) => {
+                run = false;
+                let to = format!("{prefix}-m{k}");
+                let title = format!("passage {} of the representative", j + 1);
+                aligned(page, &id, &to, j + 1, &title, text);
+            }
+            None => {
+                unshared(page, &id, !run, text);
+                run = true;
+            }
+        }
+    }
+    let label = match comparison.pair {
+        Some(_) => String::new(),
+        None => format!(
+            " · {marked} of {} passages aligned with the representative on this page",
+            member.passages.len()
+        ),
+    };
+    let _ = write!(
+        page,
+        "</div>\n</div>\n<div class=\"side\">\n<p class=\"head\">Member <b>{}</b>{label}</p>\n\
+         <div class=\"text\">",
+        escape(&member.id)
+    );
+    let mut run = false;
+    for (k, text) in member.passages.iter().enumerate() {
+        let id = format!("{prefix}-m{k}");
+        match comparison.links.get(k).copied().flatten() {
+            Some(link) if link.passage < rep_count => {
+                run = false;
+                let to = format!("{prefix}-r{}", link.passage);
+                let title = format!(
+                    "aligned with passage {} of the representative, similarity {:.2}",
+                    link.passage + 1,
+                    link.similarity
+                );
+                aligned(page, &id, &to, link.passage + 1, &title, text);
+            }
+            _ => {
+                unshared(page, &id, !run, text);
+                run = true;
+            }
+        }
+    }
+    page.push_str("</div>\n</div>\n</div>\n</details>\n");
+}
+
+/// An aligned passage: its counterpart's number, a link to it, and the text.
+/// No whitespace between the tags: the text box keeps every space.
+fn aligned(page: &mut String, id: &str, to: &str, number: usize, title: &str, text: &str) {
+    let _ = write!(
+        page,
+        "<span class=\"p aligned\" id=\"{id}\" data-to=\"{to}\" title=\"{title}\">\
+         <a class=\"n\" href=\"#{to}\">{number}</a>"
+    );
+    push_escaped(page, text);
+    page.push_str("</span>");
+}
+
+/// An unshared passage; the first of a run says so.
+fn unshared(page: &mut String, id: &str, first: bool, text: &str) {
+    let _ = write!(
+        page,
+        "<span class=\"p unshared\" id=\"{id}\">{}",
+        if first {
+            "<span class=\"tag\">unshared</span>"
+        } else {
+            ""
+        }
+    );
+    push_escaped(page, text);
+    page.push_str("</span>");
 }
 
 /// Counts per bin of width 1/BINS; 1.0 goes in the last bin, values outside
@@ -248,29 +513,59 @@ fn plural(count: usize, noun: &str) -> String {
 /// Escapes text for element content and quoted attribute values alike.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+    push_escaped(&mut out, text);
     out
+}
+
+/// [`escape`] onto the end of `out`, copying the runs between special
+/// characters whole.
+fn push_escaped(out: &mut String, text: &str) {
+    let mut from = 0;
+    for (at, c) in text.match_indices(['&', '<', '>', '"', '\'']) {
+        out.push_str(&text[from..at]);
+        out.push_str(match c {
+            "&" => "&amp;",
+            "<" => "&lt;",
+            ">" => "&gt;",
+            "\"" => "&quot;",
+            _ => "&#39;",
+        });
+        from = at + c.len();
+    }
+    out.push_str(&text[from..]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn member(id: &str, score: Option<f64>, passages: &[(&str, Option<f64>)]) -> Member {
-        Member {
+    fn document(id: &str, passages: &[&str]) -> Document {
+        Document {
             id: id.to_string(),
-            passages: passages.iter().map(|(s, v)| (s.to_string(), *v)).collect(),
-            score,
+            passages: passages.iter().map(|s| s.to_string()).collect(),
         }
+    }
+
+    fn link(passage: usize, similarity: f64) -> Option<Link> {
+        Some(Link {
+            passage,
+            through: passage,
+            similarity,
+        })
+    }
+
+    fn pair(score: f64) -> Option<Pair> {
+        Some(Pair {
+            score,
+            member: Counts {
+                aligned: 3,
+                passages: 4,
+            },
+            representative: Counts {
+                aligned: 2,
+                passages: 5,
+            },
+        })
     }
 
     fn page(clusters: &[Cluster], scores: &[f64]) -> String {
@@ -281,66 +576,208 @@ mod tests {
             clusters,
             total_clusters: 5,
             scores,
+            threshold: 0.84,
+            passage_threshold: 0.4,
         })
     }
 
     fn sample() -> Vec<Cluster> {
         vec![Cluster {
             id: 7,
-            size: 2,
+            size: 3,
+            representative: document(
+                "<script>alert(1)</script>",
+                &["Headline\n\nRain fell. ", "Wind rose. ", "Sun set."],
+            ),
             members: vec![
-                member("<script>alert(1)</script>", None, &[("Rain fell.", None)]),
-                member(
-                    "b'\"&.txt",
-                    Some(0.8412),
-                    &[("Rain <fell>.", Some(0.73)), ("Sun.", None)],
-                ),
+                Comparison {
+                    member: document(
+                        "b'\"&.txt",
+                        &[
+                            "Rain <fell>. ",
+                            "Snow & hail. ",
+                            "More snow. ",
+                            "Wind rose.",
+                        ],
+                    ),
+                    links: vec![link(0, 0.73), None, None, link(1, 0.91)],
+                    pair: pair(0.8412),
+                },
+                Comparison {
+                    member: document("c.txt", &["Sun set.", "Moon."]),
+                    links: vec![link(2, 0.5), None],
+                    pair: None,
+                },
             ],
         }]
+    }
+
+    /// The values of `attribute="..."` in `html`, in order.
+    fn values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
+        let key = format!(" {attribute}=\"");
+        html.match_indices(&key)
+            .map(|(at, _)| {
+                let from = at + key.len();
+                &html[from..from + html[from..].find('"').unwrap()]
+            })
+            .collect()
     }
 
     #[test]
     fn document_text_and_ids_are_escaped() {
         let html = page(&sample(), &[0.8]);
-        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<script>alert"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(html.contains("b&#39;&quot;&amp;.txt"));
-        assert!(html.contains("Rain &lt;fell&gt;."));
+        assert!(html.contains("Rain &lt;fell&gt;. "));
+        assert!(html.contains("Snow &amp; hail. "));
         assert!(html.contains("<h1>Rewrites &amp; &lt;copies&gt;</h1>"));
+        assert_eq!(escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");
+        assert_eq!(escape("plain é"), "plain é");
     }
 
     #[test]
-    fn page_has_no_external_urls() {
+    fn page_has_no_external_urls_and_one_inline_script() {
         let html = page(&sample(), &[0.2, 0.9]);
         assert!(!html.contains("http://") && !html.contains("https://"));
-        assert!(!html.contains("src=") && !html.contains("<script"));
+        assert!(!html.contains("src=") && !html.contains("<link"));
+        assert_eq!(html.matches("<script>").count(), 1);
     }
 
     #[test]
-    fn members_show_scores_marks_and_alignment_counts() {
+    fn members_show_the_score_and_counts_of_pairs_csv() {
         let html = page(&sample(), &[0.8]);
         assert!(html.contains("<section class=\"cluster\" id=\"cluster-7\">"));
-        assert!(html.contains("<h2>Cluster 7 · 2 documents</h2>"));
-        assert!(html.contains("· representative</span>"));
-        assert!(html.contains("· score 0.84</span>"));
-        assert!(html.contains("<mark title=\"aligned, similarity 0.73\""));
-        assert!(html.contains("1 of 2 passages aligned with the representative"));
+        assert!(html.contains("<h2>Cluster 7 · 3 documents</h2>"));
+        assert!(html.contains(
+            "<span class=\"score\">score 0.8412</span> · 3 of 4 passages aligned with the \
+             representative; the representative 2 of 5"
+        ));
         assert!(html.contains("Showing 1 of 5 clusters, largest first"));
     }
 
     #[test]
-    fn only_the_representative_and_three_members_start_open() {
-        let members = (0..6)
-            .map(|i| member(&format!("d{i}"), (i > 0).then_some(0.9), &[("x.", None)]))
-            .collect();
+    fn a_member_without_a_pair_gets_no_score_and_its_marks_say_so() {
+        let html = page(&sample(), &[0.8]);
+        let second = html.find("id=\"c7-2\"").unwrap();
+        let summary = &html[second..second + html[second..].find("</summary>").unwrap()];
+        assert!(
+            summary.contains("joined the cluster through other members"),
+            "{summary}"
+        );
+        assert!(!summary.contains("score 0") && !summary.contains("class=\"score\""));
+        assert!(
+            html[second..].contains("1 of 2 passages aligned with the representative on this page")
+        );
+        assert_eq!(html.matches("class=\"score\"").count(), 1);
+    }
+
+    #[test]
+    fn every_link_points_to_a_passage_on_the_other_side() {
+        let html = page(&sample(), &[]);
+        let ids = values(&html, "id");
+        for to in values(&html, "data-to") {
+            assert!(ids.contains(&to), "no anchor {to}");
+        }
+        for href in values(&html, "href") {
+            let to = href.strip_prefix('#').expect("only anchors");
+            assert!(ids.contains(&to), "no anchor {to}");
+        }
+        // Member 1's passages 0 and 3 and the representative's 0 and 1,
+        // member 2's passage 0 and the representative's 2, both ways.
+        for (from, to, number) in [
+            ("c7-1-m0", "c7-1-r0", 1),
+            ("c7-1-m3", "c7-1-r1", 2),
+            ("c7-1-r0", "c7-1-m0", 1),
+            ("c7-1-r1", "c7-1-m3", 2),
+            ("c7-2-m0", "c7-2-r2", 3),
+            ("c7-2-r2", "c7-2-m0", 3),
+        ] {
+            let tag = format!("<span class=\"p aligned\" id=\"{from}\" data-to=\"{to}\"");
+            let at = html.find(&tag).unwrap_or_else(|| panic!("no {tag}"));
+            let number = format!("<a class=\"n\" href=\"#{to}\">{number}</a>");
+            assert!(html[at..].starts_with(&tag) && html[at..at + 300].contains(&number));
+        }
+        assert!(
+            html.contains(
+                "title=\"aligned with passage 2 of the representative, similarity 0.91\""
+            )
+        );
+    }
+
+    #[test]
+    fn a_window_reaching_into_the_next_passage_marks_both() {
+        let mut clusters = sample();
+        clusters[0].members[0].links[0] = Some(Link {
+            passage: 0,
+            through: 1,
+            similarity: 0.6,
+        });
+        clusters[0].members[0].links[3] = None;
+        let html = page(&clusters, &[]);
+        assert!(html.contains("id=\"c7-1-r0\" data-to=\"c7-1-m0\""));
+        assert!(html.contains("id=\"c7-1-r1\" data-to=\"c7-1-m0\""));
+        assert!(html.contains("<span class=\"p unshared\" id=\"c7-1-r2\">"));
+    }
+
+    #[test]
+    fn unshared_passages_are_marked_and_each_run_is_tagged_once() {
+        let html = page(&sample(), &[]);
+        let tag = "<span class=\"tag\">unshared</span>";
+        assert!(html.contains(&format!(
+            "<span class=\"p unshared\" id=\"c7-1-m1\">{tag}Snow &amp; hail. </span>\
+             <span class=\"p unshared\" id=\"c7-1-m2\">More snow. </span>"
+        )));
+        // The representative's sun is unshared with member 1, shared with 2.
+        assert!(html.contains(&format!(
+            "<span class=\"p unshared\" id=\"c7-1-r2\">{tag}Sun set.</span>"
+        )));
+        assert!(html.contains(&format!(
+            "<span class=\"p unshared\" id=\"c7-2-m1\">{tag}Moon.</span>"
+        )));
+        assert!(!html.contains("id=\"c7-2-r2\">"));
+    }
+
+    #[test]
+    fn line_breaks_are_kept_in_a_box_that_shows_them() {
+        let html = page(&sample(), &[]);
+        assert!(html.contains("Headline\n\nRain fell. "));
+        assert!(STYLE.contains("white-space: pre-wrap"));
+        // No markup whitespace inside a text box: it would show.
+        let start = html.find("<div class=\"text\">").unwrap();
+        let end = start + html[start..].find("</div>").unwrap();
+        assert!(!html[start..end].contains(">\n<") && !html[start..end].contains("> <"));
+    }
+
+    #[test]
+    fn the_cluster_list_links_every_cluster_shown() {
+        let mut clusters = sample();
+        let mut other = clusters[0].clone();
+        other.id = 12;
+        other.representative.id = "x&y".to_string();
+        clusters.push(other);
+        let html = page(&clusters, &[]);
+        let nav = &html[html.find("<nav").unwrap()..html.find("</nav>").unwrap()];
+        assert!(nav.contains("<a href=\"#cluster-7\""));
+        assert!(nav.contains(
+            "<a href=\"#cluster-12\" title=\"x&amp;y\">Cluster 12 · 3 docs · x&amp;y</a>"
+        ));
+        assert!(html.contains("id=\"cluster-12\""));
+        assert!(html.find("<nav").unwrap() < html.find("id=\"cluster-7\"").unwrap());
+    }
+
+    #[test]
+    fn only_the_first_three_comparisons_start_open() {
+        let comparison = sample()[0].members[0].clone();
         let clusters = [Cluster {
             id: 1,
             size: 9,
-            members,
+            representative: document("r", &["x."]),
+            members: vec![comparison; 5],
         }];
         let html = page(&clusters, &[]);
-        assert_eq!(html.matches("<details open>").count(), 4);
-        assert_eq!(html.matches("<details>").count(), 2);
+        assert_eq!(html.matches("<details class=\"pair\" id=\"c1-").count(), 5);
+        assert_eq!(html.matches("\" open>").count(), 3);
         assert!(html.contains("Showing 6 of 9 documents."));
     }
 
@@ -368,9 +805,11 @@ mod tests {
             clusters: &[],
             total_clusters: 0,
             scores: &[],
+            threshold: 0.84,
+            passage_threshold: 0.4,
         });
         assert!(html.contains("No verified pairs."));
-        assert!(!html.contains("<svg"));
+        assert!(!html.contains("<svg") && !html.contains("<nav"));
         assert!(html.contains("Showing 0 of 0 clusters"));
     }
 }
