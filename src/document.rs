@@ -248,7 +248,7 @@ fn window_anchors(halves: &[(Half, HalfTerms)], rarest: usize) -> Vec<u64> {
 }
 
 /// What turns a stored document into features: the corpus statistics.
-pub(crate) struct Corpus {
+pub struct Corpus {
     pub(crate) boilerplate: HashSet<u64>,
     pub(crate) df: HashMap<u64, u32>,
     pub(crate) documents: u64,
@@ -262,6 +262,13 @@ impl Corpus {
     /// A document's verification features (no signature).
     pub(crate) fn features(&self, tokens: text::Tokens, shingle_size: usize) -> Features {
         features(self.content(tokens, shingle_size), &self.df, self.documents).0
+    }
+
+    /// The verification features of a text of this corpus, exactly as the
+    /// scan that counted the corpus built them (for report.html, which reads
+    /// the texts it shows again).
+    pub fn features_of_text(&self, text: &str, shingle_size: usize) -> Features {
+        self.features(text::tokenize(text), shingle_size)
     }
 
     /// `shingle_size` 0 leaves the features without shingles (enough for

@@ -88,28 +88,6 @@ pub fn span_texts(text: &str, runs: &[(u32, u32)]) -> Vec<String> {
         .collect()
 }
 
-/// The whole text cut at the first word of each passage, so the pieces
-/// read as the document does (the first piece also holds what comes before
-/// the first passage): for showing a document with its passages marked.
-pub fn passage_pieces(text: &str, features: &verify::Features) -> Vec<String> {
-    let (normalized, spans) = text::word_spans(text);
-    let mut cuts: Vec<usize> = (1..features.passages())
-        .filter_map(|k| {
-            spans
-                .get(features.passage_span(k).0 as usize)
-                .map(|s| s.start)
-        })
-        .collect();
-    cuts.dedup();
-    let mut pieces = Vec::with_capacity(cuts.len() + 1);
-    let mut from = 0;
-    for cut in cuts.into_iter().chain([normalized.len()]) {
-        pieces.push(normalized[from..cut].to_string());
-        from = cut;
-    }
-    pieces
-}
-
 /// Explains documents `a` and `b` of `texts`; the other texts only supply
 /// the corpus statistics (term rarity, boilerplate) the scan would use.
 pub fn explain(

@@ -801,6 +801,7 @@ fn scan_and_report(args: ScanArgs) -> storydup::Result<()> {
         pairs,
         clusters,
         mut stats,
+        corpus,
         ..
     } = result;
     stats.skipped = args.skip_bad.then_some(skipped.len());
@@ -860,6 +861,7 @@ fn scan_and_report(args: ScanArgs) -> storydup::Result<()> {
             &args.inputs,
             &input_options,
             &options,
+            &corpus,
             &ids,
             &clusters,
             &shown,

@@ -307,6 +307,8 @@ pub struct Streamed {
     /// Candidate pairs, kept only when [`ScanOptions::keep_candidates`] is set.
     pub candidates: Vec<(u32, u32)>,
     pub stats: ScanStats,
+    /// The corpus statistics the features were built with.
+    pub corpus: crate::document::Corpus,
 }
 
 /// How far a long stage has got, for a progress display; the command line
@@ -692,6 +694,7 @@ pub fn scan_stream(
         clusters,
         candidates: kept,
         stats,
+        corpus,
     })
 }
 

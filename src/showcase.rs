@@ -10,7 +10,10 @@ use std::path::Path;
 use crate::error::Result;
 use crate::html::{Cluster, Comparison, Counts, Document, Link, Pair, Report, render};
 use crate::input::{InputOptions, read_again};
-use crate::scan::{Ids, ScanOptions, sign_all};
+use rayon::prelude::*;
+
+use crate::document::Corpus;
+use crate::scan::{Ids, ScanOptions};
 use crate::{text, verify};
 
 /// Clusters shown, largest first, and members shown of each.
@@ -98,6 +101,7 @@ pub fn write(
     inputs: &[String],
     input_options: &InputOptions,
     options: &ScanOptions,
+    corpus: &Corpus,
     ids: &Ids,
     clusters: &[Vec<u32>],
     shown: &Shown,
@@ -123,11 +127,16 @@ pub fn write(
         }
         Ok(())
     })?;
-    let (signed, _) = sign_all(texts.clone(), options, options.banding());
+    // The scan's own statistics: the same features, passages and alignment
+    // that verification used, so the marks agree with pairs.csv.
+    let features: Vec<verify::Features> = texts
+        .par_iter()
+        .map(|text| corpus.features_of_text(text, options.shingle_size))
+        .collect();
     let at = |doc: u32| wanted.binary_search(&doc).unwrap_or_default();
     let document = |doc: u32| Document {
         id: ids.get(doc).to_string(),
-        passages: passage_texts(&texts[at(doc)], &signed[at(doc)].features),
+        passages: passage_texts(&texts[at(doc)], &features[at(doc)]),
     };
 
     let html_clusters: Vec<Cluster> = order
@@ -135,14 +144,14 @@ pub fn write(
         .zip(shown)
         .map(|(&c, members)| {
             let rep_doc = members[0];
-            let fr = &signed[at(rep_doc)].features;
+            let fr = &features[at(rep_doc)];
             let representative = document(rep_doc);
             let count = representative.passages.len();
             let members = members[1..]
                 .iter()
                 .map(|&doc| {
                     let member = document(doc);
-                    let fm = &signed[at(doc)].features;
+                    let fm = &features[at(doc)];
                     let mut links = links(fm, fr, count, options.verify.passage_threshold);
                     links.resize(member.passages.len(), None);
                     let pair = known
@@ -366,7 +375,8 @@ mod tests {
 
     fn features(text: &str) -> verify::Features {
         let options = ScanOptions::default();
-        let (mut signed, _) = sign_all(vec![text.to_string()], &options, options.banding());
+        let (mut signed, _) =
+            crate::scan::sign_all(vec![text.to_string()], &options, options.banding());
         signed.remove(0).features
     }
 

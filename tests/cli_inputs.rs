@@ -543,7 +543,7 @@ fn format_option_overrides_a_misleading_extension() {
         .args(["docs.txt", "--out", "plain", "--singletons"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("1 documents"));
+        .stderr(predicate::str::contains("storydup: 1 document\n"));
     scan(&dir)
         .args(["--format", "jsonl", "docs.txt", "--out", "out"])
         .assert()
