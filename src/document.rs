@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::io;
 
-use crate::scan::ScanOptions;
+use crate::settings::ScanOptions;
 use crate::sketch::{self, Banding};
 use crate::text;
 use crate::verify::{Features, Half, HalfTerms, Term};

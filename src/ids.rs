@@ -105,3 +105,11 @@ impl IdCheck {
         })
     }
 }
+
+/// Position of each id, for looking documents up by id.
+pub fn index_of(ids: &[String]) -> rustc_hash::FxHashMap<&str, u32> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i as u32))
+        .collect()
+}

@@ -187,24 +187,9 @@ pub struct BlockTables {
     masks: Vec<u64>,
 }
 
-/// More tables than this take longer to build and search than a scan.
-const MAX_TABLES: u128 = 1024;
-
 impl BlockTables {
     pub fn new(max_distance: u32, blocks: u32) -> Result<Self, String> {
-        if blocks == 0 || blocks > 64 || max_distance >= blocks {
-            return Err(format!(
-                "SimHash tables need 0 <= distance < blocks <= 64 (got distance {max_distance}, blocks {blocks})"
-            ));
-        }
-        // One table per choice of the blocks that must match: C(blocks, distance).
-        let tables =
-            (0..max_distance as u128).fold(1u128, |c, i| c * (blocks as u128 - i) / (i + 1));
-        if tables > MAX_TABLES {
-            return Err(format!(
-                "--simhash-distance {max_distance} with --simhash-blocks {blocks} needs {tables} tables; at most {MAX_TABLES}"
-            ));
-        }
+        crate::settings::simhash_tables(max_distance, blocks)?;
         let block_masks: Vec<u64> = (0..blocks)
             .map(|i| {
                 let start = 64 * i / blocks;

@@ -33,12 +33,14 @@ pub mod perturb;
 pub mod records;
 pub mod report;
 pub mod scan;
+pub mod settings;
 pub mod showcase;
 pub mod sketch;
 pub mod spill;
 pub mod steps;
 pub mod store;
 pub mod text;
+pub mod types;
 pub mod verify;
 
 pub use error::{Error, Result};

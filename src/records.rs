@@ -1,8 +1,8 @@
 //! The fixed-size records the external sorts carry after verification:
 //! verified pairs in report order, and clustering edges strongest first.
 
-use crate::scan::ScoredPair;
 use crate::spill::Record;
+use crate::types::ScoredPair;
 use crate::verify::{COLUMNS, Evidence};
 
 /// A verified pair on its way to the report: `key` orders pairs by the ids

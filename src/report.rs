@@ -8,7 +8,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::scan::{Ids, ScanStats, ScoredPair, candidates_per_document};
+use crate::ids::Ids;
+use crate::types::{ScanStats, ScoredPair, candidates_per_document};
 use crate::verify::{Evidence, Value};
 
 pub const PAIRS_FILE: &str = "pairs.csv";

@@ -15,7 +15,6 @@ use crate::cluster;
 use crate::error::{Error, Result};
 use crate::index::{self, BlockTables};
 use crate::input::Document;
-use crate::sketch::Banding;
 use crate::spill::{Sorted, Sorter};
 use crate::steps;
 use crate::store::{Store, StoreWriter};
@@ -29,209 +28,11 @@ pub use crate::ids::Ids;
 use crate::records::Edge;
 pub use crate::records::PairRecord;
 use crate::text;
-use crate::verify::{Evidence, Features, VerifyOptions};
+use crate::verify::Features;
 
-/// Every knob of the pipeline, with the defaults the CLI documents.
-#[derive(Clone, Debug)]
-pub struct ScanOptions {
-    /// Words per shingle for the exact overlap evidence.
-    pub shingle_size: usize,
-    /// MinHash signature length.
-    pub num_perm: usize,
-    /// Term Jaccard that LSH aims to catch; sets bands and rows.
-    pub lsh_threshold: f64,
-    /// Explicit bands and rows (both or neither), overriding the threshold.
-    pub banding: Option<Banding>,
-    /// LSH bands two documents must share to become candidates.
-    pub min_shared_bands: usize,
-    /// SimHash block tables: pairs within this Hamming distance are candidates.
-    pub simhash_distance: u32,
-    pub simhash_blocks: u32,
-    /// Passage anchors two documents must share to become candidates.
-    pub min_shared_anchors: usize,
-    /// Anchors held by more documents than this are too common to use.
-    pub max_anchor_docs: usize,
-    pub verify: VerifyOptions,
-    pub keep_singletons: bool,
-    /// A sentence in at least this many documents is boilerplate...
-    pub boilerplate_min_docs: usize,
-    /// ...and in at least this share of all documents.
-    pub boilerplate_share: f64,
-    /// Chain guard: members of each group checked before two groups merge.
-    pub chain_sample: usize,
-    /// Chain guard: share of checked pairs that must support a merge.
-    pub chain_support: f64,
-    /// Chain guard: a pair supports a merge at this fraction of the threshold.
-    pub chain_score_ratio: f64,
-    /// Folder for temporary files (the system's by default). They have no
-    /// names, so they vanish on exit, on error and on a crash.
-    pub tmp_dir: Option<PathBuf>,
-    /// Bytes each on-disk sort holds in memory before it writes a sorted run.
-    pub buffer_bytes: usize,
-    /// Keep the candidate pairs in [`Scan::candidates`] (for `eval`).
-    pub keep_candidates: bool,
-    /// Bytes of verification features kept in memory from signing to
-    /// verifying; beyond it they are built again from the store when needed.
-    pub feature_memory: usize,
-}
-
-impl Default for ScanOptions {
-    fn default() -> Self {
-        ScanOptions {
-            shingle_size: 3,
-            num_perm: 128,
-            lsh_threshold: 0.2,
-            banding: None,
-            min_shared_bands: 2,
-            simhash_distance: 3,
-            simhash_blocks: 6,
-            min_shared_anchors: 1,
-            max_anchor_docs: 10,
-            verify: VerifyOptions::default(),
-            keep_singletons: false,
-            boilerplate_min_docs: 20,
-            boilerplate_share: 0.002,
-            chain_sample: 8,
-            chain_support: 0.5,
-            chain_score_ratio: 0.5,
-            tmp_dir: None,
-            buffer_bytes: 128 << 20,
-            keep_candidates: false,
-            feature_memory: 768 << 20,
-        }
-    }
-}
-
-impl ScanOptions {
-    pub fn banding(&self) -> Banding {
-        self.banding
-            .unwrap_or_else(|| Banding::optimal(self.lsh_threshold, self.num_perm, 0.5, 0.5))
-    }
-
-    /// Documents a sentence must appear in to be boilerplate, in a corpus
-    /// of `documents`.
-    pub fn boilerplate_threshold(&self, documents: u64) -> u64 {
-        (self.boilerplate_min_docs as u64)
-            .max((self.boilerplate_share * documents as f64).ceil() as u64)
-            .max(1)
-    }
-
-    pub fn temp_dir(&self) -> PathBuf {
-        self.tmp_dir.clone().unwrap_or_else(std::env::temp_dir)
-    }
-
-    pub fn validate(&self) -> Result<()> {
-        let usage = |m: String| Err(Error::Usage(m));
-        if !(1..=64).contains(&self.shingle_size) {
-            return usage("--shingle-size must be in 1 to 64".into());
-        }
-        if !(1..=4096).contains(&self.num_perm) {
-            return usage("--num-perm must be in 1 to 4096".into());
-        }
-        for (name, value, range) in [
-            ("--min-shared-bands", self.min_shared_bands, 1..=4096),
-            ("--min-shared-anchors", self.min_shared_anchors, 1..=1 << 20),
-            ("--max-anchor-docs", self.max_anchor_docs, 2..=1 << 20),
-            (
-                "--boilerplate-min-docs",
-                self.boilerplate_min_docs,
-                2..=usize::MAX,
-            ),
-            ("--chain-sample", self.chain_sample, 1..=1024),
-        ] {
-            if !range.contains(&value) {
-                return usage(format!(
-                    "{name} must be in {} to {} (got {value})",
-                    range.start(),
-                    range.end()
-                ));
-            }
-        }
-        // `contains` is false for NaN, so these refuse it too.
-        for (name, value) in [
-            ("--boilerplate-share", self.boilerplate_share),
-            ("--chain-support", self.chain_support),
-            ("--chain-score-ratio", self.chain_score_ratio),
-        ] {
-            if !(0.0..=1.0).contains(&value) {
-                return usage(format!("{name} must be in [0, 1] (got {value})"));
-            }
-        }
-        if !(0.0..=1.0).contains(&self.lsh_threshold) {
-            return usage("--lsh-threshold must be in [0, 1]".into());
-        }
-        if !(0.0..=1.0).contains(&self.verify.threshold) {
-            return usage("--threshold must be in [0, 1]".into());
-        }
-        if !(0.0..=1.0).contains(&self.verify.passage_threshold) {
-            return usage("--passage-threshold must be in [0, 1]".into());
-        }
-        // A banding derived from the threshold always fits; only given ones
-        // need checking (and deriving one costs a search, so it is not done here).
-        if let Some(b) = self.banding
-            && (b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm)
-        {
-            return usage(format!(
-                "--bands x --rows must be at least 1 and at most --num-perm ({} x {} > {})",
-                b.bands, b.rows, self.num_perm
-            ));
-        }
-        BlockTables::new(self.simhash_distance, self.simhash_blocks).map_err(Error::Usage)?;
-        let dir = self.temp_dir();
-        if !dir.is_dir() {
-            return Err(Error::file(
-                &dir,
-                "the folder for temporary files does not exist",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// A verified pair, `a`'s id sorting before `b`'s.
-#[derive(Clone, Copy, Debug)]
-pub struct ScoredPair {
-    pub a: u32,
-    pub b: u32,
-    pub evidence: Evidence,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct ScanStats {
-    pub documents: usize,
-    pub banding: Option<Banding>,
-    pub lsh_candidates: usize,
-    pub simhash_candidates: usize,
-    pub anchor_candidates: usize,
-    pub candidates: usize,
-    pub verified: usize,
-    /// Distinct sentences recognised as boilerplate.
-    pub boilerplate: usize,
-    /// Size of the segmented documents in the temporary store.
-    pub temp_bytes: u64,
-    /// Sorted runs written to disk by the external sorts (0: all in memory).
-    pub spilled_runs: usize,
-    /// Documents whose verification features stayed in memory after signing.
-    pub features_kept: usize,
-    /// Records the reader skipped (with `--skip-bad`); set by the caller.
-    pub skipped: Option<usize>,
-    pub stages: Vec<(&'static str, Duration)>,
-}
-
-/// The outcome of a scan.
-#[derive(Clone, Debug)]
-pub struct Scan {
-    pub ids: Vec<String>,
-    /// Candidate pairs (document indices, smaller first), sorted; empty
-    /// unless [`ScanOptions::keep_candidates`] is set.
-    pub candidates: Vec<(u32, u32)>,
-    /// Verified pairs, sorted by (id of a, id of b).
-    pub pairs: Vec<ScoredPair>,
-    /// Clusters as document indices, members sorted by id, clusters by their
-    /// first member; the cluster id is the position + 1.
-    pub clusters: Vec<Vec<u32>>,
-    pub stats: ScanStats,
-}
+pub use crate::ids::index_of;
+pub use crate::settings::ScanOptions;
+pub use crate::types::{Scan, ScanStats, ScoredPair, candidates_per_document};
 
 /// Documents read per batch: enough to keep every core busy, few enough that
 /// a batch of long texts stays small.
@@ -389,66 +190,157 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
 /// holding in memory only per-document numbers (ids, offsets, ranks) and
 /// bounded buffers: segmented documents, band keys, anchors, candidate and
 /// verified pairs go to temporary files under [`ScanOptions::tmp_dir`].
+/// Each stage below takes what the one before it made.
 pub fn scan_stream(
     read: impl FnOnce(&mut dyn FnMut(Document) -> Result<()>) -> Result<()>,
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> Result<Streamed> {
     options.validate()?;
-    let dir = options.temp_dir();
-    let fail = |e: io::Error| temp_error(&dir, e);
-    let buffer = options.buffer_bytes;
-    let mut stages = Vec::new();
-    let mut clock = Instant::now();
-    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
-        stages.push((name, clock.elapsed()));
-        clock = Instant::now();
-    };
+    let mut run = Run::new(options, progress);
+    let (stored, sentences) = read_and_segment(read, &run)?;
+    run.lap("read+segment");
+    let corpus = statistics(&stored, sentences, &mut run)?;
+    run.lap("statistics");
+    let signed = sign(&stored.store, &corpus, &mut run)?;
+    run.lap("sign");
+    let candidates = candidates(signed.keys, &mut run)?;
+    run.lap("index");
+    let ranks = stored.ids.ranks();
+    let verified = verify(
+        candidates.pairs,
+        &stored,
+        &ranks,
+        &corpus,
+        &signed.bank,
+        &mut run,
+    )?;
+    run.lap("verify");
+    let clusters = cluster(verified.edges, &stored, &ranks, &corpus, &signed.bank, &run)?;
+    run.lap("cluster");
 
-    // Pass 1: read, segment, store; count sentences.
+    let stats = ScanStats {
+        documents: stored.ids.len(),
+        banding: Some(options.banding()),
+        lsh_candidates: candidates.lsh,
+        simhash_candidates: candidates.simhash,
+        anchor_candidates: candidates.anchors,
+        candidates: verified.distinct,
+        verified: verified.count,
+        boilerplate: corpus.boilerplate.len(),
+        temp_bytes: stored.store.bytes(),
+        spilled_runs: run.runs,
+        features_kept: signed.bank.len(),
+        skipped: None,
+        stages: run.stages,
+    };
+    Ok(Streamed {
+        ids: stored.ids,
+        lengths: stored.lengths,
+        pairs: verified.pairs,
+        clusters,
+        candidates: verified.kept,
+        stats,
+        corpus,
+    })
+}
+
+/// What every stage of one run shares: the options, where temporary files
+/// go, the progress display, and the run's counts and stage times.
+struct Run<'a> {
+    options: &'a ScanOptions,
+    progress: &'a dyn Progress,
+    dir: PathBuf,
+    /// Sorted runs the external sorts wrote to disk.
+    runs: usize,
+    stages: Vec<(&'static str, Duration)>,
+    clock: Instant,
+}
+
+impl<'a> Run<'a> {
+    fn new(options: &'a ScanOptions, progress: &'a dyn Progress) -> Self {
+        Run {
+            options,
+            progress,
+            dir: options.temp_dir(),
+            runs: 0,
+            stages: Vec::new(),
+            clock: Instant::now(),
+        }
+    }
+
+    /// Ends the stage `name`: its time goes into the summary.
+    fn lap(&mut self, name: &'static str) {
+        self.stages.push((name, self.clock.elapsed()));
+        self.clock = Instant::now();
+    }
+
+    fn fail(&self, e: io::Error) -> Error {
+        temp_error(&self.dir, e)
+    }
+
+    fn sorter<T: crate::spill::Record>(&self) -> Sorter<T> {
+        Sorter::new(&self.dir, self.options.buffer_bytes)
+    }
+}
+
+/// The documents after the first pass: segmented in the store, with their
+/// ids and lengths.
+struct Stored {
+    store: Store,
+    ids: Ids,
+    lengths: Vec<u32>,
+}
+
+/// Read, segment, store: the first pass over the input. Also returns every
+/// document's sentence fingerprints (each once a document), to be sorted.
+fn read_and_segment(
+    read: impl FnOnce(&mut dyn FnMut(Document) -> Result<()>) -> Result<()>,
+    run: &Run,
+) -> Result<(Stored, Sorter<u64>)> {
+    let dir = &run.dir;
     let mut first = FirstPass {
-        store: StoreWriter::new(&dir).map_err(fail)?,
-        sentences: Sorter::new(&dir, buffer),
+        store: StoreWriter::new(dir).map_err(|e| run.fail(e))?,
+        sentences: run.sorter(),
         ids: Ids::default(),
         check: IdCheck::default(),
         lengths: Vec::new(),
         batch: Vec::new(),
         batch_bytes: 0,
     };
-    progress.stage("reading", None);
-    let mut ticks = Ticker::new(progress);
+    run.progress.stage("reading", None);
+    let mut ticks = Ticker::new(run.progress);
     read(&mut |doc| {
         ticks.tick();
-        first.add(doc, &dir)
+        first.add(doc, dir)
     })?;
     drop(ticks);
-    first.flush(&dir)?;
-    let FirstPass {
-        store,
-        sentences,
-        ids,
-        check,
-        lengths,
-        ..
-    } = first;
-    drop(check);
-    let store = store.finish().map_err(fail)?;
-    let n = ids.len();
-    lap("read+segment", &mut stages);
+    first.flush(dir)?;
+    let stored = Stored {
+        store: first.store.finish().map_err(|e| run.fail(e))?,
+        ids: first.ids,
+        lengths: first.lengths,
+    };
+    Ok((stored, first.sentences))
+}
 
-    // Corpus statistics: boilerplate sentences, then term frequencies.
-    let min_docs = options.boilerplate_threshold(n as u64) as usize;
-    let mut runs = sentences.runs();
+/// Corpus statistics: boilerplate sentences (in enough documents), then
+/// the documents each term occurs in.
+fn statistics(stored: &Stored, sentences: Sorter<u64>, run: &mut Run) -> Result<Corpus> {
+    let n = stored.ids.len();
+    let min_docs = run.options.boilerplate_threshold(n as u64) as usize;
+    run.runs += sentences.runs();
+    let fail = |e| temp_error(&run.dir, e);
     let boilerplate = frequent(sentences.finish().map_err(fail)?, min_docs).map_err(fail)?;
     let mut df = HashMap::default();
-    progress.stage("statistics", Some(n as u64));
+    run.progress.stage("statistics", Some(n as u64));
     for batch in batches(n) {
-        progress.advance(batch.len() as u64);
+        run.progress.advance(batch.len() as u64);
         let terms: Vec<Vec<u64>> = batch
             .into_par_iter()
             .map(|d| {
                 Ok(content_terms(
-                    &segmented(store.read(d as u32)?),
+                    &segmented(stored.store.read(d as u32)?),
                     &boilerplate,
                 ))
             })
@@ -456,25 +348,45 @@ pub fn scan_stream(
             .map_err(fail)?;
         df = merge_counts(df, count_in_documents(terms.into_par_iter()));
     }
-    let corpus = Corpus {
+    Ok(Corpus {
         boilerplate,
         df,
         documents: n as u64,
-    };
-    lap("statistics", &mut stages);
+    })
+}
 
-    // Pass 2: sign; band keys and anchors go to sorted runs.
+/// What signing leaves: the index keys of every document, and the full
+/// features of the first documents while they fit in `feature_memory`
+/// (verification builds the others again from the store).
+struct Signatures {
+    keys: Keys,
+    bank: Vec<Features>,
+}
+
+/// Index keys: band keys and passage anchors, each with its document, in
+/// sorted runs; and each document's SimHash.
+struct Keys {
+    bands: Sorter<(u64, u32)>,
+    anchors: Sorter<(u64, u32)>,
+    simhashes: Vec<u64>,
+}
+
+/// Signs every document: MinHash band keys, anchors, SimHash.
+fn sign(store: &Store, corpus: &Corpus, run: &mut Run) -> Result<Signatures> {
+    let options = run.options;
+    let n = store.len();
     let banding = options.banding();
-    let mut bands: Sorter<(u64, u32)> = Sorter::new(&dir, buffer);
-    let mut anchors: Sorter<(u64, u32)> = Sorter::new(&dir, buffer);
-    // The first documents' full features stay in memory while they fit in
-    // `feature_memory`; verification builds the others again from the store.
+    let mut keys = Keys {
+        bands: run.sorter(),
+        anchors: run.sorter(),
+        simhashes: Vec::with_capacity(n),
+    };
     let mut bank: Vec<Features> = Vec::new();
     let mut bank_bytes = 0usize;
-    let mut simhashes = Vec::with_capacity(n);
-    progress.stage("signing", Some(n as u64));
+    let fail = |e| temp_error(&run.dir, e);
+    run.progress.stage("signing", Some(n as u64));
     for batch in batches(n) {
-        progress.advance(batch.len() as u64);
+        run.progress.advance(batch.len() as u64);
         let start = batch.start;
         let keep = bank.len() == start && bank_bytes < options.feature_memory;
         let shingle_size = if keep { options.shingle_size } else { 0 };
@@ -485,116 +397,130 @@ pub fn scan_stream(
             .map_err(fail)?;
         for (i, s) in signed.into_iter().enumerate() {
             let doc = (start + i) as u32;
-            bands
+            keys.bands
                 .extend(s.band_keys.iter().map(|&k| (k, doc)))
                 .map_err(fail)?;
-            anchors
+            keys.anchors
                 .extend(s.anchors.iter().map(|&k| (k, doc)))
                 .map_err(fail)?;
-            simhashes.push(s.features.simhash);
+            keys.simhashes.push(s.features.simhash);
             if keep {
                 bank_bytes += s.features.heap_bytes();
                 bank.push(s.features);
             }
         }
     }
-    lap("sign", &mut stages);
+    Ok(Signatures { keys, bank })
+}
 
-    // Candidates from the three indexes, merged on disk.
-    let mut candidates: Sorter<u64> = Sorter::new(&dir, buffer);
-    let shared_pairs = |entries: Sorted<(u64, u32)>,
-                        min_shared: usize,
-                        max_bucket: usize,
-                        large: index::LargeBucket,
-                        candidates: &mut Sorter<u64>|
-     -> io::Result<(usize, usize)> {
-        let mut occurrences: Sorter<u64> = Sorter::new(&dir, buffer);
-        let mut ticks = Ticker::new(progress);
-        let counted = entries.inspect(move |_| ticks.tick());
-        index::bucket_pairs(counted, min_shared, max_bucket, large, &mut |p| {
-            occurrences.push(p)
-        })?;
-        let mut found = 0;
-        let spilled = occurrences.runs();
-        index::shared_often(occurrences.finish()?, min_shared, &mut |p| {
-            found += 1;
-            candidates.push(index::pack(p))
-        })?;
-        Ok((found, spilled))
-    };
-    runs += bands.runs() + anchors.runs();
-    progress.stage("indexing", Some(bands.len() + anchors.len()));
-    let (lsh_count, lsh_runs) = shared_pairs(
-        bands.finish().map_err(fail)?,
+/// Candidate pairs from the three indexes, merged and sorted on disk
+/// (repeats included), with how many each index found.
+struct Candidates {
+    pairs: Sorted<u64>,
+    lsh: usize,
+    anchors: usize,
+    simhash: usize,
+}
+
+/// Pairs sharing enough LSH bands, enough passage anchors, or SimHashes
+/// within a few bits.
+fn candidates(keys: Keys, run: &mut Run) -> Result<Candidates> {
+    let options = run.options;
+    let mut candidates: Sorter<u64> = run.sorter();
+    run.runs += keys.bands.runs() + keys.anchors.runs();
+    run.progress
+        .stage("indexing", Some(keys.bands.len() + keys.anchors.len()));
+    let fail = |e| temp_error(&run.dir, e);
+    let (lsh, lsh_runs) = shared_keys(
+        keys.bands.finish().map_err(fail)?,
         options.min_shared_bands,
         index::MAX_BUCKET_FOR_ALL_PAIRS,
         index::LargeBucket::Star,
         &mut candidates,
+        run,
     )
     .map_err(fail)?;
-    let (anchor_count, anchor_runs) = shared_pairs(
-        anchors.finish().map_err(fail)?,
+    let (anchors, anchor_runs) = shared_keys(
+        keys.anchors.finish().map_err(fail)?,
         options.min_shared_anchors,
         options.max_anchor_docs,
         index::LargeBucket::Skip,
         &mut candidates,
+        run,
     )
     .map_err(fail)?;
     let tables =
         BlockTables::new(options.simhash_distance, options.simhash_blocks).map_err(Error::Usage)?;
-    let near = tables.candidates(&simhashes);
-    drop(simhashes);
-    let near_count = near.len();
+    let near = tables.candidates(&keys.simhashes);
+    let simhash = near.len();
     candidates
         .extend(near.into_iter().map(index::pack))
         .map_err(fail)?;
-    runs += lsh_runs + anchor_runs + candidates.runs();
-    let candidates = candidates.finish().map_err(fail)?;
-    lap("index", &mut stages);
+    run.runs += lsh_runs + anchor_runs + candidates.runs();
+    Ok(Candidates {
+        pairs: candidates.finish().map_err(fail)?,
+        lsh,
+        anchors,
+        simhash,
+    })
+}
 
-    // Verify in batches of candidates, building the features each needs.
-    let ranks = ids.ranks();
-    let mut pairs: Sorter<PairRecord> = Sorter::new(&dir, buffer);
-    let mut edges: Sorter<Edge> = Sorter::new(&dir, buffer);
+/// The pairs of documents that share at least `min_shared` keys, into
+/// `candidates`; returns how many, and the sorted runs spilled counting them.
+fn shared_keys(
+    entries: Sorted<(u64, u32)>,
+    min_shared: usize,
+    max_bucket: usize,
+    large: index::LargeBucket,
+    candidates: &mut Sorter<u64>,
+    run: &Run,
+) -> io::Result<(usize, usize)> {
+    let mut occurrences: Sorter<u64> = run.sorter();
+    let mut ticks = Ticker::new(run.progress);
+    let counted = entries.inspect(move |_| ticks.tick());
+    index::bucket_pairs(counted, min_shared, max_bucket, large, &mut |p| {
+        occurrences.push(p)
+    })?;
+    let mut found = 0;
+    let spilled = occurrences.runs();
+    index::shared_often(occurrences.finish()?, min_shared, &mut |p| {
+        found += 1;
+        candidates.push(index::pack(p))
+    })?;
+    Ok((found, spilled))
+}
+
+/// What verification leaves: the verified pairs sorted for the report, the
+/// clustering edges, and the counts.
+struct Verified {
+    pairs: Sorted<PairRecord>,
+    edges: Sorted<Edge>,
+    /// Distinct candidate pairs, and those verified.
+    distinct: usize,
+    count: usize,
+    /// The candidates themselves, with [`ScanOptions::keep_candidates`].
+    kept: Vec<(u32, u32)>,
+}
+
+/// Verifies the distinct candidates in batches, building the features each
+/// batch needs that signing did not keep.
+fn verify(
+    candidates: Sorted<u64>,
+    stored: &Stored,
+    ranks: &[u32],
+    corpus: &Corpus,
+    bank: &[Features],
+    run: &mut Run,
+) -> Result<Verified> {
+    let options = run.options;
+    let mut pairs: Sorter<PairRecord> = run.sorter();
+    let mut edges: Sorter<Edge> = run.sorter();
     let mut kept = Vec::new();
     let mut distinct = 0usize;
     let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
     let mut last = None;
     let mut verify_batch = |batch: &mut Vec<(u32, u32)>| -> io::Result<()> {
-        // Documents not kept in memory are rebuilt from the store, each
-        // once per batch.
-        let in_bank = |d: u32| (d as usize) < bank.len();
-        let mut rebuilt: Vec<u32> = batch
-            .iter()
-            .flat_map(|p| [p.0, p.1])
-            .filter(|&d| !in_bank(d))
-            .collect();
-        rebuilt.par_sort_unstable();
-        rebuilt.dedup();
-        let built: Vec<Features> = rebuilt
-            .par_iter()
-            .map(|&d| Ok(corpus.features(store.read(d)?, options.shingle_size)))
-            .collect::<io::Result<_>>()?;
-        let of = |d: u32| match bank.get(d as usize) {
-            Some(f) => f,
-            None => &built[rebuilt.binary_search(&d).unwrap_or_default()],
-        };
-        let verified: Vec<PairRecord> = batch
-            .par_iter()
-            .filter_map(|&(x, y)| {
-                let (a, b) = if ranks[x as usize] <= ranks[y as usize] {
-                    (x, y)
-                } else {
-                    (y, x)
-                };
-                let evidence = steps::verify(of(a), of(b), options)?;
-                Some(PairRecord {
-                    key: (ranks[a as usize] as u64) << 32 | ranks[b as usize] as u64,
-                    pair: ScoredPair { a, b, evidence },
-                })
-            })
-            .collect();
-        for record in verified {
+        for record in verify_pairs(batch, &stored.store, corpus, bank, ranks, options)? {
             edges.push(Edge {
                 weakness: u64::MAX - record.pair.evidence.score.to_bits(),
                 key: record.key,
@@ -606,8 +532,9 @@ pub fn scan_stream(
         batch.clear();
         Ok(())
     };
-    progress.stage("verifying", Some(candidates.len()));
-    let mut ticks = Ticker::new(progress);
+    let fail = |e| temp_error(&run.dir, e);
+    run.progress.stage("verifying", Some(candidates.len()));
+    let mut ticks = Ticker::new(run.progress);
     for candidate in candidates {
         ticks.tick();
         let candidate = candidate.map_err(fail)?;
@@ -627,15 +554,73 @@ pub fn scan_stream(
     }
     drop(ticks);
     verify_batch(&mut batch).map_err(fail)?;
-    let verified = pairs.len() as usize;
-    runs += pairs.runs() + edges.runs();
-    let pairs = pairs.finish().map_err(fail)?;
-    lap("verify", &mut stages);
+    let count = pairs.len() as usize;
+    run.runs += pairs.runs() + edges.runs();
+    Ok(Verified {
+        pairs: pairs.finish().map_err(fail)?,
+        edges: edges.finish().map_err(fail)?,
+        distinct,
+        count,
+        kept,
+    })
+}
 
-    // Cluster along the edges, strongest first, behind the chain guard,
-    // which checks pairs of earlier members: their features come from the
-    // store through a small cache.
-    let cache = FeatureCache::new(&store, &corpus, &bank, options.shingle_size);
+/// One batch of candidate pairs verified in parallel, in batch order; the
+/// documents not kept in memory are rebuilt from the store, each once.
+fn verify_pairs(
+    batch: &[(u32, u32)],
+    store: &Store,
+    corpus: &Corpus,
+    bank: &[Features],
+    ranks: &[u32],
+    options: &ScanOptions,
+) -> io::Result<Vec<PairRecord>> {
+    let in_bank = |d: u32| (d as usize) < bank.len();
+    let mut rebuilt: Vec<u32> = batch
+        .iter()
+        .flat_map(|p| [p.0, p.1])
+        .filter(|&d| !in_bank(d))
+        .collect();
+    rebuilt.par_sort_unstable();
+    rebuilt.dedup();
+    let built: Vec<Features> = rebuilt
+        .par_iter()
+        .map(|&d| Ok(corpus.features(store.read(d)?, options.shingle_size)))
+        .collect::<io::Result<_>>()?;
+    let of = |d: u32| match bank.get(d as usize) {
+        Some(f) => f,
+        None => &built[rebuilt.binary_search(&d).unwrap_or_default()],
+    };
+    Ok(batch
+        .par_iter()
+        .filter_map(|&(x, y)| {
+            let (a, b) = if ranks[x as usize] <= ranks[y as usize] {
+                (x, y)
+            } else {
+                (y, x)
+            };
+            let evidence = steps::verify(of(a), of(b), options)?;
+            Some(PairRecord {
+                key: (ranks[a as usize] as u64) << 32 | ranks[b as usize] as u64,
+                pair: ScoredPair { a, b, evidence },
+            })
+        })
+        .collect())
+}
+
+/// Clusters along the edges, strongest first, behind the chain guard,
+/// which checks pairs of earlier members: their features come from the
+/// store through a small cache.
+fn cluster(
+    edges: Sorted<Edge>,
+    stored: &Stored,
+    ranks: &[u32],
+    corpus: &Corpus,
+    bank: &[Features],
+    run: &Run,
+) -> Result<Vec<Vec<u32>>> {
+    let options = run.options;
+    let cache = FeatureCache::new(&stored.store, corpus, bank, options.shingle_size);
     let guard = cluster::ChainGuard {
         sample: options.chain_sample,
         min_support: options.chain_support,
@@ -647,9 +632,8 @@ pub fn scan_stream(
         },
     };
     let mut edge_error = None;
-    let edges = edges.finish().map_err(fail)?;
-    progress.stage("clustering", Some(edges.len()));
-    let mut ticks = Ticker::new(progress);
+    run.progress.stage("clustering", Some(edges.len()));
+    let mut ticks = Ticker::new(run.progress);
     let edges = edges.map_while(|e| match e {
         Ok(e) => {
             ticks.tick();
@@ -660,42 +644,17 @@ pub fn scan_stream(
             None
         }
     });
-    let mut sets = cluster::guarded_union(n, edges, &guard);
+    let mut sets = cluster::guarded_union(stored.ids.len(), edges, &guard);
     drop(ticks);
     if let Some(e) = edge_error.take().or_else(|| cache.error()) {
-        return Err(fail(e));
+        return Err(run.fail(e));
     }
     let clusters = cluster::groups(
         &mut sets,
         |x, y| ranks[x as usize].cmp(&ranks[y as usize]),
         options.keep_singletons,
     );
-    lap("cluster", &mut stages);
-
-    let stats = ScanStats {
-        documents: n,
-        banding: Some(banding),
-        lsh_candidates: lsh_count,
-        simhash_candidates: near_count,
-        anchor_candidates: anchor_count,
-        candidates: distinct,
-        verified,
-        boilerplate: corpus.boilerplate.len(),
-        temp_bytes: store.bytes(),
-        spilled_runs: runs,
-        features_kept: bank.len(),
-        skipped: None,
-        stages,
-    };
-    Ok(Streamed {
-        ids,
-        lengths,
-        pairs,
-        clusters,
-        candidates: kept,
-        stats,
-        corpus,
-    })
+    Ok(clusters)
 }
 
 /// Document index ranges of one batch each.
@@ -780,19 +739,6 @@ impl<'a> FeatureCache<'a> {
     fn error(&self) -> Option<io::Error> {
         self.error.borrow_mut().take()
     }
-}
-
-/// Position of each id, for looking documents up by id.
-pub fn index_of(ids: &[String]) -> rustc_hash::FxHashMap<&str, u32> {
-    ids.iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i as u32))
-        .collect()
-}
-
-/// Candidate pairs per document, for the summary.
-pub fn candidates_per_document(stats: &ScanStats) -> f64 {
-    stats.candidates as f64 / stats.documents.max(1) as f64
 }
 
 #[cfg(test)]

@@ -83,40 +83,9 @@ pub fn estimate_jaccard(a: &[u64], b: &[u64]) -> f64 {
     same as f64 / a.len().max(1) as f64
 }
 
-/// LSH banding: `bands` bands of `rows` signature values each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Banding {
-    pub bands: usize,
-    pub rows: usize,
-}
+pub use crate::settings::Banding;
 
 impl Banding {
-    /// Probability that two documents of Jaccard `s` share at least one band.
-    pub fn collision_probability(&self, s: f64) -> f64 {
-        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
-    }
-
-    /// The bands and rows (bands x rows <= num_perm) that minimise the
-    /// weighted area of false positives below `threshold` plus false
-    /// negatives above it, as datasketch's `MinHashLSH` chooses them.
-    pub fn optimal(threshold: f64, num_perm: usize, fp_weight: f64, fn_weight: f64) -> Banding {
-        let mut best = Banding { bands: 1, rows: 1 };
-        let mut best_error = f64::INFINITY;
-        for bands in 1..=num_perm {
-            for rows in 1..=num_perm / bands {
-                let banding = Banding { bands, rows };
-                let fp = integrate(|s| banding.collision_probability(s), 0.0, threshold);
-                let fneg = integrate(|s| 1.0 - banding.collision_probability(s), threshold, 1.0);
-                let error = fp * fp_weight + fneg * fn_weight;
-                if error < best_error {
-                    best_error = error;
-                    best = banding;
-                }
-            }
-        }
-        best
-    }
-
     /// One key per band; a band index is folded into its key so the bands
     /// share one hash space without colliding with each other.
     pub fn keys(&self, signature: &[u64]) -> Vec<u64> {
@@ -128,21 +97,6 @@ impl Banding {
             })
             .collect()
     }
-}
-
-/// Composite Simpson's rule; the integrands here are smooth polynomials.
-fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
-    const STEPS: usize = 256;
-    if b <= a {
-        return 0.0;
-    }
-    let h = (b - a) / STEPS as f64;
-    let mut sum = f(a) + f(b);
-    for i in 1..STEPS {
-        let weight = if i % 2 == 1 { 4.0 } else { 2.0 };
-        sum += weight * f(a + i as f64 * h);
-    }
-    sum * h / 3.0
 }
 
 const SIMHASH_SEED: u64 = 0x7369_6d68_6173_6801;

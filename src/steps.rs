@@ -25,7 +25,7 @@ pub use crate::index::BlockTables;
 use crate::cluster::{self, ChainGuard};
 use crate::document::{self, Corpus};
 use crate::index::{self, LargeBucket};
-use crate::scan::ScanOptions;
+use crate::settings::ScanOptions;
 use crate::sketch::Banding;
 use crate::text;
 use crate::verify::{self, Evidence, Features};

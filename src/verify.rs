@@ -24,6 +24,7 @@
 //! A document keeps one index of (term, half), from which every passage's
 //! and window's terms follow, so nothing is stored twice.
 
+pub use crate::settings::{INPUTS, Model, VerifyOptions};
 use crate::sketch::hamming;
 
 /// A term id (see `text`): 32 bits, which keeps features small enough that
@@ -216,26 +217,6 @@ impl Features {
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct VerifyOptions {
-    /// Weighted Dice similarity at which a passage counts as aligned.
-    pub passage_threshold: f64,
-    /// Score at which a pair is a rewrite.
-    pub threshold: f64,
-    /// How the evidence is weighed into a score.
-    pub model: Model,
-}
-
-impl Default for VerifyOptions {
-    fn default() -> Self {
-        VerifyOptions {
-            passage_threshold: 0.4,
-            threshold: Model::THRESHOLD,
-            model: Model::FITTED,
-        }
-    }
-}
-
 /// What one document shows against the other.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Side {
@@ -363,9 +344,6 @@ impl Evidence {
     }
 }
 
-/// The number of inputs of the score.
-pub const INPUTS: usize = 11;
-
 /// The score's inputs for document X against Y, in this order, with the sign
 /// each weight must have (the pruning bounds rely on it: the score can only
 /// grow with the first three and only shrink with the others, which are zero
@@ -387,27 +365,7 @@ pub const INPUT_NAMES: [(&str, f64); INPUTS] = [
     ),
 ];
 
-/// A logistic model: the score of X against Y is
-/// `1 / (1 + exp(-(bias + weights . inputs(X, Y))))`, and a pair's score is
-/// the higher of its two directions (a summary is covered by its source,
-/// not the other way round).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Model {
-    pub weights: [f64; INPUTS],
-    pub bias: f64,
-}
-
 impl Model {
-    /// Fitted by `benches/fit/run.sh` (see README.md, Verification).
-    pub const FITTED: Model = Model {
-        weights: [
-            2.536, 1.881, 4.303, -1.190, -0.276, 0.000, -0.305, -0.227, -0.600, -1.780, -12.000,
-        ],
-        bias: 4.129,
-    };
-    /// The threshold fitted with [`Model::FITTED`].
-    pub const THRESHOLD: f64 = 0.84;
-
     pub fn inputs(x: &Side, y: &Side, containment: f64) -> [f64; INPUTS] {
         let new_terms = |s: &Side| (s.new_terms as f64).ln_1p();
         [
