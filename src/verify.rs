@@ -601,29 +601,7 @@ fn align_sparse(
     shared: &Shared,
     count: usize,
 ) -> Vec<Option<(usize, f64)>> {
-    // Each passage's shared terms (as indices into y's), in term order: a
-    // counting sort of (passage, term) by passage.
-    let mut starts = vec![0u32; count + 1];
-    for &(k, _) in &shared.0 {
-        passages_of(x, k as usize, |p| {
-            if p < count {
-                starts[p + 1] += 1;
-            }
-        });
-    }
-    for p in 0..count {
-        starts[p + 1] += starts[p];
-    }
-    let mut next = starts.clone();
-    let mut terms = vec![0u32; starts[count] as usize];
-    for &(k, j) in &shared.0 {
-        passages_of(x, k as usize, |p| {
-            if p < count {
-                terms[next[p] as usize] = j;
-                next[p] += 1;
-            }
-        });
-    }
+    let (starts, terms) = terms_by_passage(x, shared, count);
     let windows = y.window_weights.len();
     let mut row = vec![0f32; windows];
     let mut touched = Vec::new();
@@ -734,6 +712,34 @@ fn align_sparse(
             best
         })
         .collect()
+}
+
+/// Each of the first `count` passages' shared terms (as indices into y's),
+/// in term order: a counting sort of (passage, term) by passage. Passage
+/// p's are `terms[starts[p]..starts[p + 1]]`.
+fn terms_by_passage(x: &Features, shared: &Shared, count: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut starts = vec![0u32; count + 1];
+    for &(k, _) in &shared.0 {
+        passages_of(x, k as usize, |p| {
+            if p < count {
+                starts[p + 1] += 1;
+            }
+        });
+    }
+    for p in 0..count {
+        starts[p + 1] += starts[p];
+    }
+    let mut next = starts.clone();
+    let mut terms = vec![0u32; starts[count] as usize];
+    for &(k, j) in &shared.0 {
+        passages_of(x, k as usize, |p| {
+            if p < count {
+                terms[next[p] as usize] = j;
+                next[p] += 1;
+            }
+        });
+    }
+    (starts, terms)
 }
 
 /// Whether term `j` of `y` occurs in window `w` (halves w and w + 1).
