@@ -278,69 +278,126 @@ impl Value {
     }
 }
 
+/// One evidence column: its name in pairs.csv, how to read it from the
+/// evidence, and how to set it from a number (a count is exact in an f64).
+type Column = (&'static str, fn(&Evidence) -> Value, fn(&mut Evidence, f64));
+
+/// The evidence columns of pairs.csv after the ids, in order: the one table
+/// the struct's report columns, the on-disk records and the Python module
+/// follow.
+const EVIDENCE_COLUMNS: [Column; COLUMNS] = {
+    use Value::{Count, Share};
+    [
+        ("score", |e| Share(e.score), |e, v| e.score = v),
+        ("jaccard", |e| Share(e.jaccard), |e, v| e.jaccard = v),
+        (
+            "containment",
+            |e| Share(e.containment),
+            |e, v| e.containment = v,
+        ),
+        (
+            "coverage_a",
+            |e| Share(e.a.coverage),
+            |e, v| e.a.coverage = v,
+        ),
+        (
+            "coverage_b",
+            |e| Share(e.b.coverage),
+            |e, v| e.b.coverage = v,
+        ),
+        (
+            "aligned_a",
+            |e| Count(e.a.aligned),
+            |e, v| e.a.aligned = v as u32,
+        ),
+        (
+            "passages_a",
+            |e| Count(e.a.passages),
+            |e, v| e.a.passages = v as u32,
+        ),
+        (
+            "aligned_b",
+            |e| Count(e.b.aligned),
+            |e, v| e.b.aligned = v as u32,
+        ),
+        (
+            "passages_b",
+            |e| Count(e.b.passages),
+            |e, v| e.b.passages = v as u32,
+        ),
+        (
+            "simhash_distance",
+            |e| Count(e.simhash_distance),
+            |e, v| e.simhash_distance = v as u32,
+        ),
+        (
+            "terms_in_other_a",
+            |e| Share(e.a.terms_in_other),
+            |e, v| e.a.terms_in_other = v,
+        ),
+        (
+            "terms_in_other_b",
+            |e| Share(e.b.terms_in_other),
+            |e, v| e.b.terms_in_other = v,
+        ),
+        ("new_a", |e| Share(e.a.new), |e, v| e.a.new = v),
+        ("new_b", |e| Share(e.b.new), |e, v| e.b.new = v),
+        (
+            "new_terms_a",
+            |e| Count(e.a.new_terms),
+            |e, v| e.a.new_terms = v as u32,
+        ),
+        (
+            "new_terms_b",
+            |e| Count(e.b.new_terms),
+            |e, v| e.b.new_terms = v as u32,
+        ),
+        ("opening_a", |e| Share(e.a.opening), |e, v| e.a.opening = v),
+        ("opening_b", |e| Share(e.b.opening), |e, v| e.b.opening = v),
+        (
+            "new_opening_a",
+            |e| Share(e.a.new_opening),
+            |e, v| e.a.new_opening = v,
+        ),
+        (
+            "new_opening_b",
+            |e| Share(e.b.new_opening),
+            |e, v| e.b.new_opening = v,
+        ),
+        (
+            "verbatim_a",
+            |e| Share(e.a.verbatim),
+            |e, v| e.a.verbatim = v,
+        ),
+        (
+            "verbatim_b",
+            |e| Share(e.b.verbatim),
+            |e, v| e.b.verbatim = v,
+        ),
+    ]
+};
+
 /// The number of evidence columns.
 pub const COLUMNS: usize = 22;
 
 impl Evidence {
-    /// The evidence as `pairs.csv`'s columns after the ids, named: the one
-    /// table the report, the on-disk records and the Python module follow.
+    /// The evidence as `pairs.csv`'s columns after the ids, named.
     pub fn columns(&self) -> [(&'static str, Value); COLUMNS] {
-        use Value::{Count, Share};
-        let (a, b) = (&self.a, &self.b);
-        [
-            ("score", Share(self.score)),
-            ("jaccard", Share(self.jaccard)),
-            ("containment", Share(self.containment)),
-            ("coverage_a", Share(a.coverage)),
-            ("coverage_b", Share(b.coverage)),
-            ("aligned_a", Count(a.aligned)),
-            ("passages_a", Count(a.passages)),
-            ("aligned_b", Count(b.aligned)),
-            ("passages_b", Count(b.passages)),
-            ("simhash_distance", Count(self.simhash_distance)),
-            ("terms_in_other_a", Share(a.terms_in_other)),
-            ("terms_in_other_b", Share(b.terms_in_other)),
-            ("new_a", Share(a.new)),
-            ("new_b", Share(b.new)),
-            ("new_terms_a", Count(a.new_terms)),
-            ("new_terms_b", Count(b.new_terms)),
-            ("opening_a", Share(a.opening)),
-            ("opening_b", Share(b.opening)),
-            ("new_opening_a", Share(a.new_opening)),
-            ("new_opening_b", Share(b.new_opening)),
-            ("verbatim_a", Share(a.verbatim)),
-            ("verbatim_b", Share(b.verbatim)),
-        ]
+        EVIDENCE_COLUMNS.map(|(name, get, _)| (name, get(self)))
     }
 
-    /// The inverse of [`Evidence::columns`], from the values in order.
-    pub fn from_columns(v: [f64; COLUMNS]) -> Evidence {
-        let count = |x: f64| x as u32;
-        // Side i (0: a, 1: b): its columns follow `columns`' order.
-        let side = |i: usize| Side {
-            coverage: v[3 + i],
-            aligned: count(v[5 + 2 * i]),
-            passages: count(v[6 + 2 * i]),
-            terms_in_other: v[10 + i],
-            new: v[12 + i],
-            new_terms: count(v[14 + i]),
-            opening: v[16 + i],
-            new_opening: v[18 + i],
-            verbatim: v[20 + i],
-        };
-        Evidence {
-            score: v[0],
-            jaccard: v[1],
-            containment: v[2],
-            simhash_distance: count(v[9]),
-            a: side(0),
-            b: side(1),
+    /// The evidence from its columns' values, in [`Evidence::columns`]' order.
+    pub fn from_columns(values: [f64; COLUMNS]) -> Evidence {
+        let mut evidence = Evidence::default();
+        for ((_, _, set), value) in EVIDENCE_COLUMNS.iter().zip(values) {
+            set(&mut evidence, value);
         }
+        evidence
     }
 
     /// The column names, in order.
     pub fn names() -> [&'static str; COLUMNS] {
-        Evidence::default().columns().map(|c| c.0)
+        EVIDENCE_COLUMNS.map(|c| c.0)
     }
 }
 
