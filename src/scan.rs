@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::index::{self, BlockTables};
 use crate::input::Document;
 use crate::spill::{Sorted, Sorter};
-use crate::steps;
+use crate::steps::{self, Source};
 use crate::store::{Store, StoreWriter};
 
 pub use crate::document::{ANCHOR_TERMS, Signed, sign_all};
@@ -433,18 +433,14 @@ fn candidates(keys: Keys, run: &mut Run) -> Result<Candidates> {
     let fail = |e| temp_error(&run.dir, e);
     let (lsh, lsh_runs) = shared_keys(
         keys.bands.finish().map_err(fail)?,
-        options.min_shared_bands,
-        index::MAX_BUCKET_FOR_ALL_PAIRS,
-        index::LargeBucket::Star,
+        Source::Bands,
         &mut candidates,
         run,
     )
     .map_err(fail)?;
     let (anchors, anchor_runs) = shared_keys(
         keys.anchors.finish().map_err(fail)?,
-        options.min_shared_anchors,
-        options.max_anchor_docs,
-        index::LargeBucket::Skip,
+        Source::Anchors,
         &mut candidates,
         run,
     )
@@ -465,16 +461,17 @@ fn candidates(keys: Keys, run: &mut Run) -> Result<Candidates> {
     })
 }
 
-/// The pairs of documents that share at least `min_shared` keys, into
-/// `candidates`; returns how many, and the sorted runs spilled counting them.
+/// The pairs of documents that share enough keys of `source` (the rules
+/// the Spark job follows too, [`Source`]), into `candidates`; returns how
+/// many, and the sorted runs spilled counting them.
 fn shared_keys(
     entries: Sorted<(u64, u32)>,
-    min_shared: usize,
-    max_bucket: usize,
-    large: index::LargeBucket,
+    source: Source,
     candidates: &mut Sorter<u64>,
     run: &Run,
 ) -> io::Result<(usize, usize)> {
+    let min_shared = source.min_shared(run.options);
+    let (max_bucket, large) = source.bucket_rule(run.options);
     let mut occurrences: Sorter<u64> = run.sorter();
     let mut ticks = Ticker::new(run.progress);
     let counted = entries.inspect(move |_| ticks.tick());

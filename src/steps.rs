@@ -184,7 +184,9 @@ impl Source {
         }
     }
 
-    fn bucket_rule(self, options: &ScanOptions) -> (usize, LargeBucket) {
+    /// The most documents one key's bucket pairs all of, and what a larger
+    /// bucket does.
+    pub fn bucket_rule(self, options: &ScanOptions) -> (usize, LargeBucket) {
         match self {
             Source::Bands | Source::SimHash => (index::MAX_BUCKET_FOR_ALL_PAIRS, LargeBucket::Star),
             Source::Anchors => (options.max_anchor_docs, LargeBucket::Skip),
