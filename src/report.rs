@@ -421,8 +421,10 @@ pub fn count(n: impl Into<u64>, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
-/// The closing summary for standard error.
-pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> String {
+/// What the run found, a line each (documents, candidates, verified pairs,
+/// boilerplate, clusters, temporary files): the summary without its times
+/// and memory, which vary run to run (report.html shows these).
+pub fn findings(s: &ScanStats, clusters: &[Vec<u32>]) -> String {
     let mut out = String::new();
     let by_size = clusters_by_size(clusters);
     let in_clusters: usize = clusters.iter().filter(|c| c.len() > 1).map(Vec::len).sum();
@@ -473,6 +475,13 @@ pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> Str
             count(s.features_kept as u64, "document", "documents")
         ));
     }
+    out
+}
+
+/// The closing summary for standard error: the findings, the stage times,
+/// peak memory and the reports written.
+pub fn summary(s: &ScanStats, clusters: &[Vec<u32>], reports: &[PathBuf]) -> String {
+    let mut out = findings(s, clusters);
     let times: Vec<String> = s
         .stages
         .iter()

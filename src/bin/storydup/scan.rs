@@ -362,10 +362,9 @@ impl Outputs<'_> {
             ));
         }
         if self.html {
-            let lines: Vec<String> = report::summary(&stats, &clusters, &[])
+            let lines: Vec<String> = report::findings(&stats, &clusters)
                 .lines()
                 .map(|l| l.trim().to_string())
-                .filter(|l| !l.starts_with("time:") && !l.starts_with("peak memory"))
                 .collect();
             staged.push(storydup::showcase::write(
                 &args.inputs,
