@@ -31,7 +31,7 @@ use crate::text;
 use crate::verify::Features;
 
 pub use crate::ids::index_of;
-pub use crate::settings::ScanOptions;
+pub use crate::settings::{Plan, ScanOptions};
 pub use crate::types::{Scan, ScanStats, ScoredPair, candidates_per_document};
 
 /// Documents read per batch: enough to keep every core busy, few enough that
@@ -169,7 +169,7 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
             }
             Ok(())
         },
-        options,
+        &options.plan()?,
         &Silent,
     )?;
     let pairs = streamed
@@ -193,11 +193,10 @@ pub fn scan(documents: Vec<Document>, options: &ScanOptions) -> Result<Scan> {
 /// Each stage below takes what the one before it made.
 pub fn scan_stream(
     read: impl FnOnce(&mut dyn FnMut(Document) -> Result<()>) -> Result<()>,
-    options: &ScanOptions,
+    plan: &Plan,
     progress: &dyn Progress,
 ) -> Result<Streamed> {
-    options.validate()?;
-    let mut run = Run::new(options, progress);
+    let mut run = Run::new(plan, progress);
     let (stored, sentences) = read_and_segment(read, &run)?;
     run.lap("read+segment");
     let corpus = statistics(&stored, sentences, &mut run)?;
@@ -221,7 +220,7 @@ pub fn scan_stream(
 
     let stats = ScanStats {
         documents: stored.ids.len(),
-        banding: Some(options.banding()),
+        banding: Some(plan.banding()),
         lsh_candidates: candidates.lsh,
         simhash_candidates: candidates.simhash,
         anchor_candidates: candidates.anchors,
@@ -248,7 +247,7 @@ pub fn scan_stream(
 /// What every stage of one run shares: the options, where temporary files
 /// go, the progress display, and the run's counts and stage times.
 struct Run<'a> {
-    options: &'a ScanOptions,
+    options: &'a Plan,
     progress: &'a dyn Progress,
     dir: PathBuf,
     /// Sorted runs the external sorts wrote to disk.
@@ -258,7 +257,7 @@ struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    fn new(options: &'a ScanOptions, progress: &'a dyn Progress) -> Self {
+    fn new(options: &'a Plan, progress: &'a dyn Progress) -> Self {
         Run {
             options,
             progress,

@@ -94,6 +94,15 @@ impl ScanOptions {
         self.tmp_dir.clone().unwrap_or_else(std::env::temp_dir)
     }
 
+    /// These options checked and resolved once: the only way to a [`Plan`].
+    pub fn plan(&self) -> Result<Plan> {
+        self.validate()?;
+        Ok(Plan {
+            banding: self.banding(),
+            options: self.clone(),
+        })
+    }
+
     pub fn validate(&self) -> Result<()> {
         let usage = |m: String| Err(Error::Usage(m));
         if !(1..=64).contains(&self.shingle_size) {
@@ -159,6 +168,28 @@ impl ScanOptions {
             ));
         }
         Ok(())
+    }
+}
+
+/// Options checked once and resolved (the LSH banding searched for once):
+/// what the pipeline's stages read. Only [`ScanOptions::plan`] makes one, so
+/// a plan always holds valid options.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    options: ScanOptions,
+    banding: Banding,
+}
+
+impl Plan {
+    pub fn banding(&self) -> Banding {
+        self.banding
+    }
+}
+
+impl std::ops::Deref for Plan {
+    type Target = ScanOptions;
+    fn deref(&self) -> &ScanOptions {
+        &self.options
     }
 }
 

@@ -55,8 +55,9 @@ pub(crate) fn parse_copies(value: &str) -> Result<Vec<storydup::perturb::Perturb
 
 pub(crate) fn run(args: EvalArgs) -> storydup::Result<()> {
     args.threads.start()?;
-    let mut options = args.tuning.options(false)?;
+    let mut options = args.tuning.options(false);
     args.resources.apply(&mut options)?;
+    options.validate()?;
     let copies = parse_copies(&args.perturb).map_err(Error::Usage)?;
     let single = args.dirs.len() == 1 && copies.len() == 1;
     if args.pairs_out.is_some() && !single {

@@ -42,7 +42,8 @@ pub(crate) struct ExplainArgs {
 
 pub(crate) fn run(args: ExplainArgs) -> storydup::Result<()> {
     args.threads.start()?;
-    let options = args.tuning.options()?;
+    let options = args.tuning.options();
+    options.validate()?;
     if args.inputs.is_empty() {
         for path in [&args.a, &args.b] {
             let many = std::path::Path::new(path).is_dir()

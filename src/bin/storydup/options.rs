@@ -68,7 +68,7 @@ impl Resources {
         }
         options.buffer_bytes = self.buffer_mb << 20;
         options.feature_memory = self.feature_mb << 20;
-        options.validate()
+        Ok(())
     }
 }
 
@@ -170,9 +170,9 @@ pub(crate) struct ClusterTuning {
 }
 
 impl EvidenceTuning {
-    /// Default options with these set, checked.
-    pub(crate) fn options(&self) -> storydup::Result<ScanOptions> {
-        let options = ScanOptions {
+    /// Default options with these set (checked where they are used).
+    pub(crate) fn options(&self) -> ScanOptions {
+        ScanOptions {
             shingle_size: self.shingle_size,
             verify: VerifyOptions {
                 threshold: self.threshold,
@@ -182,16 +182,14 @@ impl EvidenceTuning {
             boilerplate_min_docs: self.boilerplate_min_docs,
             boilerplate_share: self.boilerplate_share,
             ..ScanOptions::default()
-        };
-        options.validate()?;
-        Ok(options)
+        }
     }
 }
 
 impl Tuning {
-    pub(crate) fn options(&self, keep_singletons: bool) -> storydup::Result<ScanOptions> {
+    pub(crate) fn options(&self, keep_singletons: bool) -> ScanOptions {
         let (c, k) = (&self.candidates, &self.clusters);
-        let options = ScanOptions {
+        ScanOptions {
             num_perm: c.num_perm,
             lsh_threshold: c.lsh_threshold,
             banding: c
@@ -207,9 +205,7 @@ impl Tuning {
             chain_sample: k.chain_sample,
             chain_support: k.chain_support,
             chain_score_ratio: k.chain_score_ratio,
-            ..self.evidence.options()?
-        };
-        options.validate()?;
-        Ok(options)
+            ..self.evidence.options()
+        }
     }
 }

@@ -183,8 +183,9 @@ pub(crate) fn run(args: ScanArgs) -> storydup::Result<()> {
 pub(crate) fn scan_and_report(args: ScanArgs) -> storydup::Result<()> {
     args.threads.start()?;
     let started = Instant::now();
-    let mut options = args.tuning.options(args.singletons)?;
+    let mut options = args.tuning.options(args.singletons);
     args.resources.apply(&mut options)?;
+    let plan = options.plan()?;
     // Standard input, a named pipe or `<(...)` is gone once read.
     let read_once = args
         .inputs
@@ -209,12 +210,12 @@ pub(crate) fn scan_and_report(args: ScanArgs) -> storydup::Result<()> {
         skip_folder: Some(report_folder),
         max_record_bytes: args.max_doc_mb << 20,
     };
-    let (result, input_stats) = scan_inputs(&args, &input_options, &options)?;
+    let (result, input_stats) = scan_inputs(&args, &input_options, &plan)?;
     let report_started = Instant::now();
     let outputs = Outputs {
         args: &args,
         input_options: &input_options,
-        options: &options,
+        options: &plan,
         html: !args.no_html && read_once.is_none(),
     };
     let Written {
@@ -261,7 +262,7 @@ pub(crate) fn scan_and_report(args: ScanArgs) -> storydup::Result<()> {
 fn scan_inputs(
     args: &ScanArgs,
     input_options: &InputOptions,
-    options: &storydup::scan::ScanOptions,
+    plan: &storydup::scan::Plan,
 ) -> storydup::Result<(Streamed, InputStats)> {
     let mut input_stats = InputStats::default();
     let bars = Bars::new(args.quiet);
@@ -270,7 +271,7 @@ fn scan_inputs(
             input_stats = read_documents(&args.inputs, input_options, sink)?;
             Ok(())
         },
-        options,
+        plan,
         &bars,
     )?;
     bars.finish();
