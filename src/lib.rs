@@ -17,9 +17,9 @@
 //! ```
 
 pub mod cluster;
+pub mod corpus;
 pub mod dedup;
 pub mod destination;
-pub mod document;
 pub mod error;
 pub mod eval;
 pub mod explain;

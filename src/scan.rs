@@ -19,10 +19,8 @@ use crate::spill::{Sorted, Sorter};
 use crate::steps::{self, Source};
 use crate::store::{Store, StoreWriter};
 
-pub use crate::document::{ANCHOR_TERMS, Signed, sign_all};
-use crate::document::{
-    Corpus, content_terms, count_in_documents, frequent, merge_counts, segmented,
-};
+pub use crate::corpus::{ANCHOR_TERMS, Signed, sign_all};
+use crate::corpus::{Corpus, content_terms, count_in_documents, frequent, merge_counts, segmented};
 use crate::ids::IdCheck;
 pub use crate::ids::Ids;
 use crate::records::Edge;
@@ -109,7 +107,7 @@ pub struct Streamed {
     pub candidates: Vec<(u32, u32)>,
     pub stats: ScanStats,
     /// The corpus statistics the features were built with.
-    pub corpus: crate::document::Corpus,
+    pub corpus: crate::corpus::Corpus,
 }
 
 /// How far a long stage has got, for a progress display; the command line

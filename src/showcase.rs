@@ -12,7 +12,7 @@ use crate::html::{Cluster, Comparison, Counts, Document, Link, Pair, Report, ren
 use crate::input::{InputOptions, read_again};
 use rayon::prelude::*;
 
-use crate::document::Corpus;
+use crate::corpus::Corpus;
 use crate::scan::{Ids, ScanOptions};
 use crate::{text, verify};
 

@@ -23,7 +23,7 @@ use rustc_hash::FxHashSet as HashSet;
 pub use crate::index::BlockTables;
 
 use crate::cluster::{self, ChainGuard};
-use crate::document::{self, Corpus};
+use crate::corpus::{self, Corpus};
 use crate::index::{self, LargeBucket};
 use crate::settings::ScanOptions;
 use crate::sketch::Banding;
@@ -32,7 +32,7 @@ use crate::verify::{self, Evidence, Features};
 
 /// A document's distinct sentence fingerprints, sorted.
 pub fn sentence_fingerprints(text: &str) -> Vec<u64> {
-    let mut hashes = document::segmented(text::tokenize(text)).sentence_hashes;
+    let mut hashes = corpus::segmented(text::tokenize(text)).sentence_hashes;
     hashes.sort_unstable();
     hashes.dedup();
     hashes
@@ -46,7 +46,7 @@ pub fn boilerplate_min_docs(options: &ScanOptions, documents: u64) -> u64 {
 
 /// A document's distinct content terms (boilerplate left out), sorted.
 pub fn content_terms(text: &str, boilerplate: &HashSet<u64>) -> Vec<u64> {
-    document::content_terms(&document::segmented(text::tokenize(text)), boilerplate)
+    corpus::content_terms(&corpus::segmented(text::tokenize(text)), boilerplate)
 }
 
 /// What signing and verifying need to know of the whole corpus.
@@ -75,9 +75,9 @@ impl CorpusStats {
 
     /// Computed from texts in memory, as `scan` would.
     pub fn of_texts(texts: &[&str], options: &ScanOptions) -> Self {
-        let segmented: Vec<document::Segmented> = texts
+        let segmented: Vec<corpus::Segmented> = texts
             .iter()
-            .map(|t| document::segmented(text::tokenize(t)))
+            .map(|t| corpus::segmented(text::tokenize(t)))
             .collect();
         CorpusStats {
             corpus: Corpus::of_segmented(&segmented, options),

@@ -4,7 +4,7 @@
 //! the documents' words, none of it from letter case or punctuation:
 //! - word-shingle Jaccard and containment (near-verbatim copies, excerpts);
 //! - passage alignment: each document is cut into passages of
-//!   [`crate::document::PASSAGE_WORDS`] words, and each passage is matched to
+//!   [`crate::corpus::PASSAGE_WORDS`] words, and each passage is matched to
 //!   its most similar window of the other document (any position, so
 //!   reordering is free; windows overlap by half, so split or merged
 //!   sentences still meet), by the IDF-weighted Dice overlap of their terms.
@@ -74,7 +74,7 @@ pub struct Features {
     /// opens a run, which makes no window.
     pub window_weights: Vec<f32>,
     /// Terms weighing at least this (IDF) are rare in the corpus
-    /// (`document::rare_document_frequency`).
+    /// (`corpus::rare_document_frequency`).
     pub rare_weight: f32,
     /// Words of content.
     pub words: u32,

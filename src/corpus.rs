@@ -1,5 +1,7 @@
-//! From a segmented document to what the index and the verifier need:
-//! boilerplate removed, terms weighted by rarity, signatures and features.
+//! The statistics and signing stages: the corpus's boilerplate sentences
+//! and term rarity ([`Corpus`]), and from a segmented document what the
+//! index and the verifier need: boilerplate removed, terms weighted by
+//! rarity, signatures and features.
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
