@@ -38,6 +38,34 @@ pub fn skewed(rng: &mut Rng, n: usize) -> usize {
     ((u * u * n as f64) as usize).min(n - 1)
 }
 
+/// Ranks `0..n` drawn with probability proportional to 1 / (rank + 1): a
+/// Zipf law of exponent 1, as word frequencies in real text. Exponent 1
+/// keeps the table to divisions, exact in IEEE arithmetic, so it is the
+/// same on every machine.
+pub struct Zipf {
+    cdf: Vec<f64>,
+}
+
+impl Zipf {
+    pub fn new(n: usize) -> Zipf {
+        let mut total = 0.0;
+        let cdf = (1..=n)
+            .map(|r| {
+                total += 1.0 / r as f64;
+                total
+            })
+            .collect();
+        Zipf { cdf }
+    }
+
+    pub fn sample(&self, rng: &mut Rng) -> usize {
+        let u = rng.unit() * self.cdf[self.cdf.len() - 1];
+        self.cdf
+            .partition_point(|&c| c <= u)
+            .min(self.cdf.len() - 1)
+    }
+}
+
 /// Fisher-Yates shuffle.
 pub fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
     for i in (1..items.len()).rev() {
@@ -78,6 +106,9 @@ const LAST_ENDS: &[&str] = &[
 ];
 const PLACE_ENDS: &[&str] = &[
     "ia", "burg", "ford", "stan", "ville", "mar", "ova", "port", "dale", "a", "", "", "holm", "any",
+];
+const ORG_ENDS: &[&str] = &[
+    "corp", "tex", "ica", "on", "ex", "com", "ar", "gen", "tel", "co", "",
 ];
 const TERM_ENDS: &[&str] = &[
     "ine", "ex", "ium", "ard", "on", "is", "ol", "ane", "ix", "ode",
@@ -239,6 +270,9 @@ pub struct Lexicon {
     forms: Vec<Forms>,
     /// First id and size of each word's synonym set.
     synset: Vec<(u32, u8)>,
+    /// Zipf laws over all nouns, verbs and adjectives, in id order (the
+    /// general words are the most common).
+    zipf: [Zipf; 3],
     pub nouns: u32,
     pub verbs: u32,
     pub adjs: u32,
@@ -251,6 +285,7 @@ impl Lexicon {
             text: Vec::with_capacity((NOUNS + VERBS + ADJS) * 24),
             forms: Vec::with_capacity(NOUNS + VERBS + ADJS),
             synset: Vec::with_capacity(NOUNS + VERBS + ADJS),
+            zipf: [Zipf::new(NOUNS), Zipf::new(VERBS), Zipf::new(ADJS)],
             nouns: 0,
             verbs: NOUNS as u32,
             adjs: (NOUNS + VERBS) as u32,
@@ -340,6 +375,29 @@ impl Lexicon {
     pub fn general_adj(&self, rng: &mut Rng) -> u32 {
         self.adjs + skewed(rng, GENERAL_ADJS) as u32
     }
+    /// A word of the whole list drawn by its Zipf law: the stress shape's
+    /// general vocabulary, whose tail reaches tens of thousands of words.
+    pub fn zipf_noun(&self, rng: &mut Rng) -> u32 {
+        self.nouns + self.zipf[0].sample(rng) as u32
+    }
+    pub fn zipf_verb(&self, rng: &mut Rng) -> u32 {
+        self.verbs + self.zipf[1].sample(rng) as u32
+    }
+    pub fn zipf_adj(&self, rng: &mut Rng) -> u32 {
+        self.adjs + self.zipf[2].sample(rng) as u32
+    }
+    /// `n` distinct words drawn by the Zipf law: a stress-shape topic's
+    /// vocabulary. Each word is in topics in proportion to its frequency, so
+    /// the corpus stays Zipfian; the rare ones are the topic's own words.
+    pub fn zipf_nouns(&self, rng: &mut Rng, n: usize) -> Vec<u32> {
+        distinct(rng, n, |rng| self.zipf_noun(rng))
+    }
+    pub fn zipf_verbs(&self, rng: &mut Rng, n: usize) -> Vec<u32> {
+        distinct(rng, n, |rng| self.zipf_verb(rng))
+    }
+    pub fn zipf_adjs(&self, rng: &mut Rng, n: usize) -> Vec<u32> {
+        distinct(rng, n, |rng| self.zipf_adj(rng))
+    }
     /// `n` consecutive words of the topical (non-general) part of each list,
     /// in random order: a topic's vocabulary, whose synonyms mostly belong to
     /// it too.
@@ -352,6 +410,18 @@ impl Lexicon {
     pub fn topical_adjs(&self, rng: &mut Rng, n: usize) -> Vec<u32> {
         block(rng, self.adjs, GENERAL_ADJS, ADJS, n)
     }
+}
+
+/// `n` distinct values of `draw`, in the order drawn.
+fn distinct(rng: &mut Rng, n: usize, mut draw: impl FnMut(&mut Rng) -> u32) -> Vec<u32> {
+    let mut ids = Vec::with_capacity(n);
+    while ids.len() < n {
+        let id = draw(rng);
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 fn block(rng: &mut Rng, first: u32, general: usize, count: usize, n: usize) -> Vec<u32> {
@@ -382,6 +452,11 @@ pub fn person(rng: &mut Rng) -> Person {
 
 pub fn place(rng: &mut Rng) -> String {
     capitalise(word(rng, 1, 2, PLACE_ENDS, 11))
+}
+
+/// An organisation: one capitalised made-up word ("Morvantex").
+pub fn organisation(rng: &mut Rng) -> String {
+    capitalise(word(rng, 1, 2, ORG_ENDS, 11))
 }
 
 /// An event-specific term (a product, a compound, a scheme). Its synonym is

@@ -1,9 +1,11 @@
 //! A seeded synthetic news corpus with planted rewrites, follow-ups and
 //! boilerplate, in the devsets format (`docs.jsonl`, `pairs.csv`,
-//! `pairs_detail.csv`, `clusters.csv`). See README.md beside this file.
+//! `pairs_detail.csv`, `clusters.csv`), in two shapes: news, and stress
+//! (many small topics sharing rare names). See README.md beside this file.
 //!
 //! ```sh
 //! cargo run --release --example generate -- --docs 100000 --seed 1 --out /tmp/gen100k
+//! cargo run --release --example generate -- --shape stress --out /tmp/stress100k
 //! cargo run --release --example generate -- --docs 10000000 --stdout | storydup scan -
 //! ```
 
@@ -21,14 +23,14 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Instant;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use storydup::hash::{SplitMix64 as Rng, mix64};
 
 use grammar::{Boilerplate, Grammar, Renderer};
 use lexicon::{Lexicon, chance};
 use rewrite::Level;
 use stats::KindStats;
-use story::{Gen, Story, Topic};
+use story::{Gen, Shape, Story, Topic};
 
 /// Documents held back and released in random order, so that a rewrite lands
 /// far from its source (about this many lines away) in constant memory.
@@ -37,8 +39,6 @@ const SHUFFLE_DOCS: usize = 8192;
 const RECENT_STORIES: usize = 256;
 /// Topics in the news at any one time (a sliding window over all topics).
 const ACTIVE_TOPICS: u32 = 40;
-/// Documents per topic.
-const DOCS_PER_TOPIC: usize = 200;
 /// Share of documents with site boilerplate lines.
 const BOILERPLATE_RATE: f64 = 0.2;
 /// Shares of the rewrite levels, and of 1, 2 or 3 rewrites of a story.
@@ -80,6 +80,26 @@ struct Cli {
     /// Share of stories that are follow-ups recycling an earlier story's background.
     #[arg(long, default_value_t = 0.1)]
     followup_rate: f64,
+
+    /// Corpus shape: news (500 topics at 100,000 documents) or stress (2,000
+    /// small topics sharing many rare names, longer stories, Zipfian words).
+    #[arg(long, value_enum, default_value_t = ShapeName::News)]
+    shape: ShapeName,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ShapeName {
+    News,
+    Stress,
+}
+
+impl ShapeName {
+    fn shape(self) -> &'static Shape {
+        match self {
+            ShapeName::News => &Shape::NEWS,
+            ShapeName::Stress => &Shape::STRESS,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -351,10 +371,15 @@ fn run<W: Write>(cli: &Cli, out: W, dir: Option<&Path>) -> io::Result<()> {
     let n_docs = cli.docs as usize;
     let lex = Lexicon::new(cli.seed);
     let g = Grammar::new();
-    let gn = Gen { lex: &lex, g: &g };
+    let shape = cli.shape.shape();
+    let gn = Gen {
+        lex: &lex,
+        g: &g,
+        shape,
+    };
     let mut rng = Rng::new(mix64(cli.seed));
     let mut pair_rng = Rng::new(mix64(cli.seed ^ 0x7061_6972));
-    let n_topics = (n_docs / DOCS_PER_TOPIC).max(5) as u32;
+    let n_topics = (n_docs / shape.docs_per_topic).max(5) as u32;
     let mut topics = Topics {
         seed: cli.seed,
         total: n_topics,
@@ -555,7 +580,7 @@ fn run<W: Write>(cli: &Cli, out: W, dir: Option<&Path>) -> io::Result<()> {
     let mut e = io::stderr().lock();
     writeln!(
         e,
-        "generate: {} documents ({} stories: {} follow-ups, {} with rewrites; {} light, {} heavy, {} summary rewrites) in {} topics, seed {}",
+        "generate: {} documents ({} stories: {} follow-ups, {} with rewrites; {} light, {} heavy, {} summary rewrites) in {} topics, seed {}, shape {}",
         n_docs,
         n_stories,
         n_followups,
@@ -564,12 +589,14 @@ fn run<W: Write>(cli: &Cli, out: W, dir: Option<&Path>) -> io::Result<()> {
         level_docs[1],
         level_docs[2],
         n_topics,
-        cli.seed
+        cli.seed,
+        shape.name
     )?;
     writeln!(
         e,
-        "  {:.1} MB of text, {:.2} s, {:.0} documents/s",
+        "  {:.1} MB of text ({:.0} bytes a document), {:.2} s, {:.0} documents/s",
         shuffler.bytes as f64 / 1e6,
+        shuffler.bytes as f64 / n_docs as f64,
         elapsed,
         n_docs as f64 / elapsed
     )?;

@@ -52,10 +52,82 @@ pub struct Story {
     pub sentences: Vec<Sentence>,
 }
 
-pub const MIN_WORDS: usize = 250;
-pub const MAX_WORDS: usize = 900;
 pub const MIN_SENTENCES: usize = 10;
-pub const MAX_SENTENCES: usize = 40;
+
+/// The numbers that make a corpus shape. Ranges are `lo..=hi`.
+pub struct Shape {
+    pub name: &'static str,
+    /// Documents per topic.
+    pub docs_per_topic: usize,
+    /// A topic's people and places (each list grows until it reaches a
+    /// fresh draw, so it ends near the low end) and organisations, which
+    /// play places.
+    pub topic_people: (usize, usize),
+    pub topic_places: (usize, usize),
+    pub topic_orgs: (usize, usize),
+    /// A fresh story's cast: draws from its topic's people and places, and
+    /// new ones of its own.
+    pub cast_people: (usize, usize),
+    pub new_people: (usize, usize),
+    pub cast_places: (usize, usize),
+    pub new_places: (usize, usize),
+    /// A fresh story's own terms, and the nouns that are topic words (below
+    /// the first share), general words (below the second) or its own terms.
+    pub uniques: (usize, usize),
+    pub nouns: (f64, f64),
+    /// Words of a fresh story; most words of a follow-up; most sentences.
+    pub words: (usize, usize),
+    pub followup_words: usize,
+    pub max_sentences: usize,
+    /// General words, and each topic's words, drawn by a Zipf law over the
+    /// whole lexicon, rather than from its first words and from a block.
+    pub zipf: bool,
+}
+
+impl Shape {
+    /// The original corpus: 500 topics at 100,000 documents, each with a
+    /// dozen names; stories of 250 to 900 words.
+    pub const NEWS: Shape = Shape {
+        name: "news",
+        docs_per_topic: 200,
+        topic_people: (4, 8),
+        topic_places: (2, 4),
+        topic_orgs: (0, 0),
+        cast_people: (2, 4),
+        new_people: (1, 3),
+        cast_places: (1, 2),
+        new_places: (0, 2),
+        uniques: (6, 12),
+        nouns: (0.5, 0.8),
+        words: (250, 900),
+        followup_words: 700,
+        max_sentences: 40,
+        zipf: false,
+    };
+
+    /// What real news looks like to the candidate stage: many small topics
+    /// (2,000 at 100,000 documents) whose stories share about 40 rare names
+    /// (people, places, organisations) and the topic's words, longer
+    /// stories (about 4.3 KB a document) and a Zipfian vocabulary. Stories of
+    /// one topic are different events that look alike: hard negatives.
+    pub const STRESS: Shape = Shape {
+        name: "stress",
+        docs_per_topic: 50,
+        topic_people: (20, 26),
+        topic_places: (8, 12),
+        topic_orgs: (8, 12),
+        cast_people: (6, 10),
+        new_people: (1, 2),
+        cast_places: (3, 6),
+        new_places: (0, 1),
+        uniques: (2, 5),
+        nouns: (0.55, 0.9),
+        words: (340, 1100),
+        followup_words: 920,
+        max_sentences: 60,
+        zipf: true,
+    };
+}
 
 const EMPTY_PART: Part = Part {
     frame: 0,
@@ -90,6 +162,7 @@ fn focused(rng: &mut Rng, n: usize, focus: usize) -> usize {
 pub struct Gen<'a> {
     pub lex: &'a Lexicon,
     pub g: &'a Grammar,
+    pub shape: &'a Shape,
 }
 
 impl Gen<'_> {
@@ -110,7 +183,8 @@ impl Gen<'_> {
                 people.push(p.clone());
             }
         }
-        while people.len() < range(rng, 4, 8) {
+        let sh = self.shape;
+        while people.len() < range(rng, sh.topic_people.0, sh.topic_people.1) {
             people.push(Rc::new(lexicon::person(rng)));
         }
         shuffle(rng, &mut people);
@@ -118,15 +192,38 @@ impl Gen<'_> {
         if chance(rng, 0.5) {
             places.push(shared_place);
         }
-        while places.len() < range(rng, 2, 4) {
+        while places.len() < range(rng, sh.topic_places.0, sh.topic_places.1) {
             places.push(lexicon::place(rng).into());
         }
+        // Only shapes with organisations draw them (the news shape's random
+        // stream stays as it was).
+        if sh.topic_orgs.1 > 0 {
+            for _ in 0..range(rng, sh.topic_orgs.0, sh.topic_orgs.1) {
+                places.push(lexicon::organisation(rng).into());
+            }
+            shuffle(rng, &mut places);
+        }
+        // A block of the lexicon (synonyms stay topical), or, for a
+        // Zipfian corpus, words drawn by the Zipf law.
+        let lex = self.lex;
         let n = range(rng, 140, 200);
-        let nouns = self.lex.topical_nouns(rng, n);
+        let nouns = if sh.zipf {
+            lex.zipf_nouns(rng, n)
+        } else {
+            lex.topical_nouns(rng, n)
+        };
         let n = range(rng, 60, 90);
-        let verbs = self.lex.topical_verbs(rng, n);
+        let verbs = if sh.zipf {
+            lex.zipf_verbs(rng, n)
+        } else {
+            lex.topical_verbs(rng, n)
+        };
         let n = range(rng, 50, 80);
-        let adjs = self.lex.topical_adjs(rng, n);
+        let adjs = if sh.zipf {
+            lex.zipf_adjs(rng, n)
+        } else {
+            lex.topical_adjs(rng, n)
+        };
         let mut topic = Topic {
             id,
             people,
@@ -160,13 +257,14 @@ impl Gen<'_> {
             Slot::Place => Arg::Place(focused(rng, cast.places.len(), cast.focus[1]) as u16),
             Slot::Noun => {
                 let r = rng.unit();
-                if r < 0.5 {
+                let (topical, general) = self.shape.nouns;
+                if r < topical {
                     Arg::Word(
                         topic.nouns[skewed(rng, topic.nouns.len())],
                         chance(rng, 0.004),
                     )
-                } else if r < 0.8 {
-                    Arg::Word(self.lex.general_noun(rng), chance(rng, 0.004))
+                } else if r < general {
+                    Arg::Word(self.general_noun(rng), chance(rng, 0.004))
                 } else {
                     Arg::Unique(
                         focused(rng, cast.uniques.len(), cast.focus[2]) as u16,
@@ -178,7 +276,7 @@ impl Gen<'_> {
                 if chance(rng, 0.55) {
                     topic.verbs[skewed(rng, topic.verbs.len())]
                 } else {
-                    self.lex.general_verb(rng)
+                    self.general_verb(rng)
                 },
                 chance(rng, 0.004),
             ),
@@ -186,7 +284,7 @@ impl Gen<'_> {
                 if chance(rng, 0.5) {
                     topic.adjs[skewed(rng, topic.adjs.len())]
                 } else {
-                    self.lex.general_adj(rng)
+                    self.general_adj(rng)
                 },
                 false,
             ),
@@ -209,6 +307,28 @@ impl Gen<'_> {
             Slot::Date => Arg::Num(rng.below(12 * 31) as u32 / 31 * 31 + range(rng, 0, 27) as u32),
             Slot::Year => Arg::Num(range(rng, 2008, 2025) as u32),
             Slot::Stock => Arg::Stock(rng.below(cast.stocks.len() as u64) as u16, 0),
+        }
+    }
+
+    fn general_noun(&self, rng: &mut Rng) -> u32 {
+        if self.shape.zipf {
+            self.lex.zipf_noun(rng)
+        } else {
+            self.lex.general_noun(rng)
+        }
+    }
+    fn general_verb(&self, rng: &mut Rng) -> u32 {
+        if self.shape.zipf {
+            self.lex.zipf_verb(rng)
+        } else {
+            self.lex.general_verb(rng)
+        }
+    }
+    fn general_adj(&self, rng: &mut Rng) -> u32 {
+        if self.shape.zipf {
+            self.lex.zipf_adj(rng)
+        } else {
+            self.lex.general_adj(rng)
         }
     }
 
@@ -462,25 +582,27 @@ impl Gen<'_> {
 
     /// A fresh story of `topic`.
     pub fn story(&self, rng: &mut Rng, topic: &Topic) -> Story {
+        let sh = self.shape;
         let mut people: Vec<Rc<Person>> = Vec::new();
-        for _ in 0..range(rng, 2, 4) {
+        for _ in 0..range(rng, sh.cast_people.0, sh.cast_people.1) {
             let p = &topic.people[skewed(rng, topic.people.len())];
             if !people.iter().any(|q| Rc::ptr_eq(p, q)) {
                 people.push(p.clone());
             }
         }
         let from_topic = people.len();
-        for _ in 0..range(rng, 1, 3) {
+        // At least one new person: half the leads are about the first.
+        for _ in 0..range(rng, sh.new_people.0, sh.new_people.1) {
             people.push(Rc::new(lexicon::person(rng)));
         }
         let mut places: Vec<Rc<str>> = Vec::new();
-        for _ in 0..range(rng, 1, 2) {
+        for _ in 0..range(rng, sh.cast_places.0, sh.cast_places.1) {
             let p = &topic.places[skewed(rng, topic.places.len())];
             if !places.iter().any(|q| Rc::ptr_eq(p, q)) {
                 places.push(p.clone());
             }
         }
-        for _ in 0..range(rng, 0, 2) {
+        for _ in 0..range(rng, sh.new_places.0, sh.new_places.1) {
             places.push(lexicon::place(rng).into());
         }
         let mut stocks: Vec<Rc<Stock>> = Vec::new();
@@ -493,7 +615,7 @@ impl Gen<'_> {
         let cast = Cast {
             people,
             places,
-            uniques: (0..range(rng, 6, 12))
+            uniques: (0..range(rng, sh.uniques.0, sh.uniques.1))
                 .map(|_| Rc::new(Term::new(rng)))
                 .collect(),
             stocks,
@@ -506,8 +628,8 @@ impl Gen<'_> {
         };
         let place = rng.below(cast.places.len() as u64) as u16;
         let lead = self.lead(rng, topic, &cast, who, place);
-        let target =
-            range(rng, MIN_WORDS, MAX_WORDS).saturating_sub(self.g.sentence_words(&lead) as usize);
+        let target = range(rng, sh.words.0, sh.words.1)
+            .saturating_sub(self.g.sentence_words(&lead) as usize);
         let mut sentences = vec![lead];
         let n_stocks = cast.stocks.len();
         sentences.extend(self.body(
@@ -516,7 +638,7 @@ impl Gen<'_> {
             &cast,
             target,
             MIN_SENTENCES - 1,
-            MAX_SENTENCES - 1 - n_stocks,
+            sh.max_sentences - 1 - n_stocks,
         ));
         for k in 0..n_stocks {
             let s = self.stock_sentence(rng, topic, &cast, k as u16);
@@ -593,8 +715,9 @@ impl Gen<'_> {
         let who = focus[0] as u16;
         let place = (cast.places.len() - 1) as u16;
         let lead = self.lead(rng, topic, &cast, who, place);
-        let target = range(rng, MIN_WORDS, 700).max(bg_words * 5 / 2);
-        let max_new = MAX_SENTENCES.saturating_sub(k + 2).max(k + 1);
+        let sh = self.shape;
+        let target = range(rng, sh.words.0, sh.followup_words).max(bg_words * 5 / 2);
+        let max_new = sh.max_sentences.saturating_sub(k + 2).max(k + 1);
         let mut fresh = self.body(
             rng,
             topic,
