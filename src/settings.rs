@@ -97,8 +97,24 @@ impl ScanOptions {
     /// These options checked and resolved once: the only way to a [`Plan`].
     pub fn plan(&self) -> Result<Plan> {
         self.validate()?;
+        let banding = self.banding();
+        // More shared bands than there are would let only the pairs of
+        // oversized buckets through, which is never what was meant.
+        if self.min_shared_bands > banding.bands {
+            let source = match self.banding {
+                Some(_) => "--bands".to_string(),
+                None => format!(
+                    "--lsh-threshold {} gives {} x {}",
+                    self.lsh_threshold, banding.bands, banding.rows
+                ),
+            };
+            return Err(Error::Usage(format!(
+                "--min-shared-bands {} is more than the {} LSH bands ({source})",
+                self.min_shared_bands, banding.bands
+            )));
+        }
         Ok(Plan {
-            banding: self.banding(),
+            banding,
             options: self.clone(),
         })
     }

@@ -292,3 +292,31 @@ fn the_report_folder_holds_one_runs_set_of_reports() {
         ["clusters.csv", "notes.txt", "pairs.csv", "report.html"]
     );
 }
+
+/// --min-shared-bands above the number of LSH bands would pass only the
+/// pairs of oversized buckets: refused before reading, naming the bands.
+#[test]
+fn more_shared_bands_than_bands_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    storydup()
+        .current_dir(dir.path())
+        .args(["scan", "missing.jsonl", "--min-shared-bands", "29"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("more than the 28 LSH bands"));
+    storydup()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "missing.jsonl",
+            "--bands",
+            "4",
+            "--rows",
+            "2",
+            "--min-shared-bands",
+            "5",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("more than the 4 LSH bands"));
+}
