@@ -7,24 +7,13 @@
 //! in README.md, not asserted.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
+mod common;
+
+use common::devset;
 use storydup::eval::{SetResult, evaluate};
 use storydup::perturb::Perturbation;
 use storydup::scan::ScanOptions;
-
-fn devset(name: &str) -> PathBuf {
-    let root = std::env::var_os("STORYDUP_DEVSETS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/devsets"));
-    let dir = root.join(name);
-    assert!(
-        dir.join("docs.jsonl").exists(),
-        "development set {} is missing: put ../shared beside the repository or set STORYDUP_DEVSETS",
-        dir.display()
-    );
-    dir
-}
 
 fn scores(name: &str, copy: Perturbation) -> SetResult {
     let result = evaluate(&devset(name), copy, &ScanOptions::default()).unwrap();

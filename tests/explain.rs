@@ -1,5 +1,7 @@
 //! `storydup explain`: the verdict and the evidence a reader can check.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -91,27 +93,13 @@ fn explain_an_unknown_id_is_a_usage_error() {
         .stderr(predicate::str::contains("no document with id \"nope\""));
 }
 
-/// A development set's docs.jsonl (../shared/devsets, or STORYDUP_DEVSETS).
-fn devset_docs(name: &str) -> std::path::PathBuf {
-    let root = std::env::var_os("STORYDUP_DEVSETS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/devsets").into());
-    let docs = root.join(name).join("docs.jsonl");
-    assert!(
-        docs.exists(),
-        "development set {} is missing: put ../shared beside the repository or set STORYDUP_DEVSETS",
-        docs.display()
-    );
-    docs
-}
-
 /// `explain A B --in INPUT --csv` prints exactly pairs.csv's row for the
 /// pair, every column, for every reported pair of a set (and the first
 /// pairs of another).
 #[test]
 fn explain_with_the_input_gives_exactly_the_pairs_csv_row() {
     for (set, most) in [("clough_stevenson", usize::MAX), ("bbc_news_dev", 12)] {
-        let docs = devset_docs(set);
+        let docs = common::devset(set).join("docs.jsonl");
         let out = tempfile::tempdir().unwrap();
         storydup()
             .args(["scan", "--no-html", "--quiet", "--out"])

@@ -3,6 +3,8 @@
 //! line README.md cuts short). `bash benches/readme_examples.sh` prints
 //! them all; the accuracy tables are checked in tests/devsets.rs.
 
+mod common;
+
 use std::process::Command;
 
 fn readme() -> String {
@@ -77,13 +79,11 @@ fn the_worked_example_is_what_a_scan_of_the_seeds_prints_and_writes() {
 
 #[test]
 fn the_explain_example_is_what_explain_prints() {
-    let devsets = std::env::var("STORYDUP_DEVSETS")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/devsets").into());
-    let docs = format!("{devsets}/bbc_news_dev/docs.jsonl");
-    assert!(
-        std::path::Path::new(&docs).exists(),
-        "{docs} is missing: put ../shared beside the repository or set STORYDUP_DEVSETS"
-    );
+    let devsets = common::devsets_root().display().to_string();
+    let docs = common::devset("bbc_news_dev")
+        .join("docs.jsonl")
+        .display()
+        .to_string();
     let printed = storydup(
         &["explain", "politics/081", "politics/141", "--in", &docs],
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
