@@ -663,6 +663,8 @@ fn align_sparse(
     let mut row = vec![0f32; windows];
     let mut touched = Vec::new();
     let mut rarest_first = Vec::new();
+    // Windows still in the running for the current passage.
+    let mut live: Vec<usize> = Vec::new();
     let mut previous: Option<usize> = None;
     (0..count)
         .map(|p| {
@@ -729,11 +731,10 @@ fn align_sparse(
                     / (passage_weight as f64 + y.window_weights[w] as f64))
                     .min(1.0)
             };
-            let mut live: Vec<usize> = touched
-                .iter()
-                .copied()
-                .filter(|&w| Some(w) != best.map(|b| b.0) && most(row[w], left, w) >= lowest(&best))
-                .collect();
+            live.clear();
+            live.extend(touched.iter().copied().filter(|&w| {
+                Some(w) != best.map(|b| b.0) && most(row[w], left, w) >= lowest(&best)
+            }));
             // The remaining terms only add to windows still in the running:
             // looked up in each, or by walking the term's windows when that
             // is cheaper.
@@ -758,7 +759,7 @@ fn align_sparse(
                 }
                 live.retain(|&w| most(row[w], left, w) >= lowest(&best));
             }
-            for w in live {
+            for &w in &live {
                 consider(w, exact(w), &mut best);
             }
             for &w in &touched {
@@ -1296,6 +1297,15 @@ mod tests {
         }
     }
 
+    fn assert_sparse_is_the_table(x: &Features, y: &Features) {
+        let shared = Shared::of(x, y);
+        let n = x.passages();
+        assert_eq!(
+            align_sparse(x, y, &shared, n),
+            align_first(x, y, &shared, n)
+        );
+    }
+
     #[test]
     fn sparse_alignment_equals_the_table() {
         let mut rng = crate::hash::SplitMix64::new(11);
@@ -1303,12 +1313,7 @@ mod tests {
             let (a, a_postings) = random_pair(&mut rng);
             let (b, b_postings) = random_pair(&mut rng);
             for (x, y) in [(&a, &b), (&a_postings, &b_postings), (&b, &a_postings)] {
-                let shared = Shared::of(x, y);
-                let n = x.passages();
-                assert_eq!(
-                    align_sparse(x, y, &shared, n),
-                    align_first(x, y, &shared, n)
-                );
+                assert_sparse_is_the_table(x, y);
             }
         }
     }
@@ -1356,12 +1361,7 @@ mod tests {
             let x = from_halves_as(halves, Vec::new(), 3.0, false);
             let y = from_halves_as(copy, Vec::new(), 3.0, false);
             for (x, y) in [(&x, &y), (&y, &x)] {
-                let shared = Shared::of(x, y);
-                let n = x.passages();
-                assert_eq!(
-                    align_sparse(x, y, &shared, n),
-                    align_first(x, y, &shared, n)
-                );
+                assert_sparse_is_the_table(x, y);
             }
         }
     }
