@@ -11,7 +11,8 @@ run); Spark counts, groups and joins. The steps follow `storydup::steps`:
    boilerplate; each term's document frequency;
 2. signing: MinHash band keys, passage anchors, SimHash, per document;
 3. candidates: documents sharing keys, grouped by key in Spark (band keys a
-   few bands per pass, to bound each shuffle), paired in Rust;
+   few bands per pass, to bound each shuffle), paired in Rust; then each
+   document's most tied partners, chosen in Rust;
 4. verification: candidates joined with both texts, verified in Rust;
 5. clusters: connected components of the verified pairs by the large-star /
    small-star iteration (Kiveris et al., "Connected Components in MapReduce
@@ -166,11 +167,49 @@ def pairs_of_buckets(source, entries: DataFrame) -> DataFrame:
 
 
 def shared_often(source, occurrences: DataFrame) -> DataFrame:
+    """(a, b, ties): the pairs sharing enough keys of `source`."""
+
+    def tie(batches):
+        for b in batches:
+            ties = sa.source_ties(source, b.column("count"))
+            yield pa.RecordBatch.from_arrays([b.column("a"), b.column("b"), ties], names=["a", "b", "ties"])
+
     return (
         occurrences.groupBy("a", "b")
         .count()
         .filter(F.col("count") >= sa.min_shared(source))
-        .select("a", "b")
+        .mapInArrow(tie, "a long, b long, ties long")
+    )
+
+
+def top_partners(tied: DataFrame, hashes: DataFrame) -> DataFrame:
+    """(a, b): each document's most tied partners among the pairs found
+    (tied: a, b, ties from one source each)."""
+
+    def with_closeness(batches):
+        for b in batches:
+            ties = sa.pair_ties(b.column("ties"), b.column("ha"), b.column("hb"))
+            yield pa.RecordBatch.from_arrays([b.column("a"), b.column("b"), ties], names=["a", "b", "ties"])
+
+    def nominate(batches):
+        for b in batches:
+            yield sa.top_partners(b.column("doc"), b.column("partners"), b.column("ties"))
+
+    pairs = (
+        tied.groupBy("a", "b")
+        .agg(F.sum("ties").alias("ties"))
+        .join(hashes.withColumnsRenamed({"pos": "a", "simhash": "ha"}), "a")
+        .join(hashes.withColumnsRenamed({"pos": "b", "simhash": "hb"}), "b")
+        .mapInArrow(with_closeness, "a long, b long, ties long")
+    )
+    nominations = pairs.select(F.col("a").alias("doc"), F.col("b").alias("partner"), "ties").unionAll(
+        pairs.select(F.col("b").alias("doc"), F.col("a").alias("partner"), "ties")
+    )
+    partners = nominations.groupBy("doc").agg(F.collect_list(F.struct("partner", "ties")).alias("p"))
+    return (
+        partners.select("doc", F.col("p.partner").alias("partners"), F.col("p.ties").alias("ties"))
+        .mapInArrow(nominate, "a long, b long")
+        .distinct()
     )
 
 
@@ -199,9 +238,9 @@ def candidates(keys: DataFrame, bands: int, per_pass: int) -> DataFrame:
         .join(hashes.withColumnsRenamed({"pos": "a", "simhash": "ha"}), "a")
         .join(hashes.withColumnsRenamed({"pos": "b", "simhash": "hb"}), "b")
         .filter(F.bit_count(F.col("ha").bitwiseXOR(F.col("hb"))) <= sa.simhash_distance())
-        .select("a", "b")
+        .select("a", "b", "ties")
     )
-    return by_bands.unionAll(by_anchors).unionAll(by_simhash).distinct()
+    return top_partners(by_bands.unionAll(by_anchors).unionAll(by_simhash), hashes)
 
 
 PAIR_FIELDS = [f if f != "score" else "score_text" for f in sa.pairs_header()[2:]]

@@ -51,10 +51,14 @@ fn pairs_sharing(
     .expect("in-memory entries cannot fail");
     occurrences.par_sort_unstable();
     let mut pairs = Vec::new();
-    shared_often(occurrences.into_iter().map(Ok), min_shared, &mut |pair| {
-        pairs.push(pair);
-        Ok(())
-    })
+    shared_often(
+        occurrences.into_iter().map(Ok),
+        min_shared,
+        &mut |pair, _| {
+            pairs.push(pair);
+            Ok(())
+        },
+    )
     .expect("in-memory pairs cannot fail");
     pairs
 }
@@ -115,11 +119,11 @@ pub fn bucket_pairs(
 }
 
 /// From packed pair occurrences in sorted order, hands `emit` each pair that
-/// occurs at least `min_shared` times, once.
+/// occurs at least `min_shared` times, once, with how many times it occurs.
 pub fn shared_often(
     occurrences: impl Iterator<Item = io::Result<u64>>,
     min_shared: usize,
-    emit: &mut dyn FnMut(Pair) -> io::Result<()>,
+    emit: &mut dyn FnMut(Pair, usize) -> io::Result<()>,
 ) -> io::Result<()> {
     let min_shared = min_shared.max(1);
     let mut current = None;
@@ -130,14 +134,14 @@ pub fn shared_often(
             count += 1;
         } else {
             if let Some(p) = current.filter(|_| count >= min_shared) {
-                emit(unpack(p))?;
+                emit(unpack(p), count)?;
             }
             current = Some(packed);
             count = 1;
         }
     }
     if let Some(p) = current.filter(|_| count >= min_shared) {
-        emit(unpack(p))?;
+        emit(unpack(p), count)?;
     }
     Ok(())
 }
@@ -161,6 +165,61 @@ pub fn lsh_candidates(keys: &[Vec<u64>], min_shared_bands: usize) -> Vec<Pair> {
         MAX_BUCKET_FOR_ALL_PAIRS,
         LargeBucket::Star,
     )
+}
+
+/// Hands `emit` every pair of `tied` twice, as a nomination of each of its
+/// documents for the other: `(document << 32 | !ties, partner)`, so
+/// nominations sort by document, then the most tied partner first, then
+/// the partner. `tied` holds (packed pair, ties), sorted, one entry for
+/// each source that found the pair; `ties` turns their sum into the pair's.
+pub fn nominations(
+    tied: impl Iterator<Item = io::Result<(u64, u32)>>,
+    ties: impl Fn(Pair, u32) -> u32,
+    emit: &mut dyn FnMut((u64, u32)) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut current: Option<(u64, u32)> = None;
+    let mut flush = |(packed, sum): (u64, u32)| {
+        let (a, b) = unpack(packed);
+        let ties = ties((a, b), sum);
+        emit(((a as u64) << 32 | u64::from(!ties), b))?;
+        emit(((b as u64) << 32 | u64::from(!ties), a))
+    };
+    for entry in tied {
+        let (packed, ties) = entry?;
+        match current.as_mut() {
+            Some(c) if c.0 == packed => c.1 = c.1.saturating_add(ties),
+            _ => {
+                if let Some(c) = current.replace((packed, ties)) {
+                    flush(c)?;
+                }
+            }
+        }
+    }
+    current.map_or(Ok(()), flush)
+}
+
+/// From nominations in sorted order ([`nominations`]), hands `emit` the
+/// pair of each document with each of its first `max_partners` partners
+/// (a pair twice when both documents nominate each other).
+pub fn top_partners(
+    nominations: impl Iterator<Item = io::Result<(u64, u32)>>,
+    max_partners: usize,
+    emit: &mut dyn FnMut(Pair) -> io::Result<()>,
+) -> io::Result<()> {
+    let (mut document, mut taken) = (None, 0);
+    for nomination in nominations {
+        let (key, partner) = nomination?;
+        let doc = (key >> 32) as u32;
+        if document != Some(doc) {
+            document = Some(doc);
+            taken = 0;
+        }
+        if taken < max_partners {
+            taken += 1;
+            emit((doc.min(partner), doc.max(partner)))?;
+        }
+    }
+    Ok(())
 }
 
 /// Candidate pairs from passage anchors: `anchors[d]` holds document d's

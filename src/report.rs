@@ -442,9 +442,11 @@ pub fn findings(s: &ScanStats, clusters: &[Vec<u32>]) -> String {
     }
     if let Some(b) = s.banding {
         out.push_str(&format!(
-            "  candidates: {} ({:.2} per document): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables, {} from passage anchors\n",
+            "  candidates: {} ({:.2} per document; each document's {} most tied partners of {} found): {} from MinHash LSH ({} bands x {} rows), {} from SimHash tables, {} from passage anchors\n",
             count(s.candidates as u64, "pair", "pairs"),
             candidates_per_document(s),
+            s.max_partners,
+            count(s.pairs_found as u64, "pair", "pairs"),
             s.lsh_candidates,
             b.bands,
             b.rows,

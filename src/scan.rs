@@ -222,6 +222,8 @@ pub fn scan_stream(
         lsh_candidates: candidates.lsh,
         simhash_candidates: candidates.simhash,
         anchor_candidates: candidates.anchors,
+        pairs_found: candidates.found,
+        max_partners: run.options.max_partners,
         candidates: verified.distinct,
         verified: verified.count,
         boilerplate: corpus.boilerplate.len(),
@@ -410,20 +412,21 @@ fn sign(store: &Store, corpus: &Corpus, run: &mut Run) -> Result<Signatures> {
     Ok(Signatures { keys, bank })
 }
 
-/// Candidate pairs from the three indexes, merged and sorted on disk
-/// (repeats included), with how many each index found.
+/// Candidate pairs sorted on disk (repeats included), and how many pairs
+/// each index found before each document kept its most tied partners.
 struct Candidates {
     pairs: Sorted<u64>,
     lsh: usize,
     anchors: usize,
     simhash: usize,
+    found: usize,
 }
 
 /// Pairs sharing enough LSH bands, enough passage anchors, or SimHashes
-/// within a few bits.
+/// within a few bits; of those, each document's most tied partners.
 fn candidates(keys: Keys, run: &mut Run) -> Result<Candidates> {
     let options = run.options;
-    let mut candidates: Sorter<u64> = run.sorter();
+    let mut tied: Sorter<(u64, u32)> = run.sorter();
     run.runs += keys.bands.runs() + keys.anchors.runs();
     run.progress
         .stage("indexing", Some(keys.bands.len() + keys.anchors.len()));
@@ -431,40 +434,68 @@ fn candidates(keys: Keys, run: &mut Run) -> Result<Candidates> {
     let (lsh, lsh_runs) = shared_keys(
         keys.bands.finish().map_err(fail)?,
         Source::Bands,
-        &mut candidates,
+        &mut tied,
         run,
     )
     .map_err(fail)?;
     let (anchors, anchor_runs) = shared_keys(
         keys.anchors.finish().map_err(fail)?,
         Source::Anchors,
-        &mut candidates,
+        &mut tied,
         run,
     )
     .map_err(fail)?;
     let tables =
         BlockTables::new(options.simhash_distance, options.simhash_blocks).map_err(Error::Usage)?;
-    let near = tables.candidates(&keys.simhashes);
+    let simhashes = keys.simhashes;
+    let near = tables.candidates(&simhashes);
     let simhash = near.len();
-    candidates
-        .extend(near.into_iter().map(index::pack))
+    let simhash_ties = Source::SimHash.ties(1);
+    tied.extend(near.into_iter().map(|p| (index::pack(p), simhash_ties)))
         .map_err(fail)?;
-    run.runs += lsh_runs + anchor_runs + candidates.runs();
+    run.runs += lsh_runs + anchor_runs + tied.runs();
+    let (pairs, found, nominated_runs) =
+        top_partners(tied.finish().map_err(fail)?, &simhashes, run).map_err(fail)?;
+    run.runs += nominated_runs;
     Ok(Candidates {
-        pairs: candidates.finish().map_err(fail)?,
+        pairs,
         lsh,
         anchors,
         simhash,
+        found,
     })
 }
 
+/// Each document's most tied partners ([`steps::top_partners`]) from the
+/// pairs found with their sources' ties; also returns how many distinct
+/// pairs were found, and the sorted runs spilled.
+fn top_partners(
+    tied: Sorted<(u64, u32)>,
+    simhashes: &[u64],
+    run: &Run,
+) -> io::Result<(Sorted<u64>, usize, usize)> {
+    let mut nominated: Sorter<(u64, u32)> = run.sorter();
+    let ties = |(a, b): (u32, u32), sum| {
+        steps::pair_ties(sum, simhashes[a as usize], simhashes[b as usize])
+    };
+    index::nominations(tied, ties, &mut |n| nominated.push(n))?;
+    let found = nominated.len() as usize / 2;
+    let mut candidates: Sorter<u64> = run.sorter();
+    let spilled = nominated.runs();
+    index::top_partners(nominated.finish()?, run.options.max_partners, &mut |p| {
+        candidates.push(index::pack(p))
+    })?;
+    let spilled = spilled + candidates.runs();
+    Ok((candidates.finish()?, found, spilled))
+}
+
 /// The pairs of documents that share enough keys of `source` (the rules
-/// the Spark job follows too, [`Source`]), into `candidates`; returns how
-/// many, and the sorted runs spilled counting them.
+/// the Spark job follows too, [`Source`]), with their ties, into `tied`;
+/// returns how many, and the sorted runs spilled counting them.
 fn shared_keys(
     entries: Sorted<(u64, u32)>,
     source: Source,
-    candidates: &mut Sorter<u64>,
+    tied: &mut Sorter<(u64, u32)>,
     run: &Run,
 ) -> io::Result<(usize, usize)> {
     let min_shared = source.min_shared(run.options);
@@ -477,9 +508,9 @@ fn shared_keys(
     })?;
     let mut found = 0;
     let spilled = occurrences.runs();
-    index::shared_often(occurrences.finish()?, min_shared, &mut |p| {
+    index::shared_often(occurrences.finish()?, min_shared, &mut |p, count| {
         found += 1;
-        candidates.push(index::pack(p))
+        tied.push((index::pack(p), source.ties(count)))
     })?;
     Ok((found, spilled))
 }

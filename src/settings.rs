@@ -25,6 +25,10 @@ pub struct ScanOptions {
     pub min_shared_anchors: usize,
     /// Anchors held by more documents than this are too common to use.
     pub max_anchor_docs: usize,
+    /// Partners each document nominates for verification, the most tied
+    /// first: this bounds the candidates at this many a document whatever
+    /// the corpus size or how many documents share a topic.
+    pub max_partners: usize,
     pub verify: VerifyOptions,
     pub keep_singletons: bool,
     /// A sentence in at least this many documents is boilerplate...
@@ -61,6 +65,7 @@ impl Default for ScanOptions {
             simhash_blocks: 6,
             min_shared_anchors: 1,
             max_anchor_docs: 10,
+            max_partners: 20,
             verify: VerifyOptions::default(),
             keep_singletons: false,
             boilerplate_min_docs: 20,
@@ -131,6 +136,7 @@ impl ScanOptions {
             ("--min-shared-bands", self.min_shared_bands, 1..=4096),
             ("--min-shared-anchors", self.min_shared_anchors, 1..=1 << 20),
             ("--max-anchor-docs", self.max_anchor_docs, 2..=1 << 20),
+            ("--max-partners", self.max_partners, 1..=1 << 20),
             (
                 "--boilerplate-min-docs",
                 self.boilerplate_min_docs,

@@ -13,7 +13,10 @@
 //!    positions in the input) with [`Source::bucket_pairs`], and keep the
 //!    pairs that occur at least [`Source::min_shared`] times; for SimHash
 //!    keys (one per [`BlockTables`] table, [`BlockTables::keys`]) also
-//!    within [`ScanOptions::simhash_distance`].
+//!    within [`ScanOptions::simhash_distance`]. Each pair found weighs the
+//!    [`Source::ties`] of the sources that found it, summed, then
+//!    [`pair_ties`]; each document nominates its [`top_partners`], and the
+//!    nominated pairs are the candidates.
 //! 4. [`verify`] each candidate, `a` being the one whose id sorts first.
 //! 5. Connected components of the verified pairs; within each,
 //!    [`guarded_clusters`] applies the chain guard as `scan` does.
@@ -26,7 +29,7 @@ use crate::cluster::{self, ChainGuard};
 use crate::corpus::{self, Corpus};
 use crate::index::{self, LargeBucket};
 use crate::settings::ScanOptions;
-use crate::sketch::Banding;
+use crate::sketch::{Banding, hamming};
 use crate::text;
 use crate::verify::{self, Evidence, Features};
 
@@ -193,6 +196,19 @@ impl Source {
         }
     }
 
+    /// How much sharing `count` keys of this source ties a pair, in bits
+    /// of their own so a pair's ties from each source add up without
+    /// carrying: SimHash above anchors above bands, and below them all the
+    /// closeness of the two SimHashes ([`pair_ties`]). Each document
+    /// nominates its most tied partners ([`top_partners`]).
+    pub fn ties(self, count: usize) -> u32 {
+        match self {
+            Source::SimHash => 1 << 31,
+            Source::Anchors => (count.min(0x7ff) as u32) << 20,
+            Source::Bands => (count.min(0x1fff) as u32) << 7,
+        }
+    }
+
     /// The pairs one key's documents (input positions) make, each as often
     /// as it counts towards [`Source::min_shared`].
     pub fn bucket_pairs(self, documents: &[u32], options: &ScanOptions) -> Vec<(u32, u32)> {
@@ -215,6 +231,36 @@ impl Source {
         .expect("pairs in memory cannot fail");
         out
     }
+}
+
+/// A pair's ties: those of the sources that found it, summed, with the
+/// closeness of its documents' SimHashes (64 minus their distance) to
+/// order pairs the keys leave level, such as short texts sharing one anchor.
+pub fn pair_ties(source_ties: u32, simhash_a: u64, simhash_b: u64) -> u32 {
+    source_ties | (64 - hamming(simhash_a, simhash_b))
+}
+
+/// The partners a document nominates for verification, from every pair it
+/// is in with that pair's [`Source::ties`] summed over sources: the
+/// `max_partners` most tied, ties broken by input position. A pair is a
+/// candidate when either of its documents nominates the other.
+pub fn top_partners(document: u32, partners: &[(u32, u32)], options: &ScanOptions) -> Vec<u32> {
+    let mut nominations: Vec<(u64, u32)> = partners
+        .iter()
+        .map(|&(partner, ties)| ((document as u64) << 32 | u64::from(!ties), partner))
+        .collect();
+    nominations.sort_unstable();
+    let mut out = Vec::new();
+    index::top_partners(
+        nominations.into_iter().map(Ok),
+        options.max_partners,
+        &mut |(a, b)| {
+            out.push(if a == document { b } else { a });
+            Ok(())
+        },
+    )
+    .expect("nominations in memory cannot fail");
+    out
 }
 
 /// A document's verification features.
@@ -340,6 +386,39 @@ mod tests {
         assert_eq!(
             guarded_clusters(&features, &edges, &options),
             vec![vec![0, 1]]
+        );
+    }
+
+    #[test]
+    fn a_document_nominates_its_most_tied_partners() {
+        let options = ScanOptions {
+            max_partners: 3,
+            ..ScanOptions::default()
+        };
+        let anchors = |n| Source::Anchors.ties(n);
+        let bands = |n| Source::Bands.ties(n);
+        let partners = [
+            (9, bands(28)),
+            (4, anchors(1)),
+            (7, anchors(2)),
+            (2, anchors(1) + bands(2)),
+            (5, Source::SimHash.ties(1)),
+            (3, anchors(1)),
+        ];
+        // SimHash first, then anchors, then bands; level ties by position.
+        assert_eq!(top_partners(6, &partners, &options), vec![5, 7, 2]);
+        let options = ScanOptions {
+            max_partners: 5,
+            ..options
+        };
+        assert_eq!(top_partners(6, &partners, &options), vec![5, 7, 2, 3, 4]);
+        // Closer SimHashes order pairs the keys leave level.
+        let near = pair_ties(anchors(1), 0, 1);
+        let far = pair_ties(anchors(1), 0, 0xff);
+        assert!(near > far && far > pair_ties(bands(28), 0, 0));
+        assert_eq!(
+            top_partners(0, &[(1, far), (2, near)], &options),
+            vec![2, 1]
         );
     }
 

@@ -21,6 +21,10 @@ pub struct ScanStats {
     pub lsh_candidates: usize,
     pub simhash_candidates: usize,
     pub anchor_candidates: usize,
+    /// Distinct pairs the indexes found, of which each document's
+    /// `max_partners` most tied are the candidates.
+    pub pairs_found: usize,
+    pub max_partners: usize,
     pub candidates: usize,
     pub verified: usize,
     /// Distinct sentences recognised as boilerplate.

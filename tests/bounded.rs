@@ -126,3 +126,73 @@ fn an_input_error_midway_leaves_no_temporary_files() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
     assert!(!dir.path().join("out").exists());
 }
+
+/// Many documents on one topic share rare names (so passage anchors and
+/// LSH bands), yet each document nominates at most `max_partners`
+/// candidates: at most that many a document, however large the topic.
+#[test]
+fn candidates_stay_within_each_documents_nominations_on_a_flooded_topic() {
+    use storydup::input::Document;
+    let names = [
+        "Okonkwo",
+        "Ravensbourne",
+        "Tiverton",
+        "Maplethorpe",
+        "Quillan",
+    ];
+    let documents: Vec<Document> = (0..120)
+        .map(|d| {
+            let mut text = String::new();
+            for s in 0..8 {
+                let name = names[(d + s) % names.len()];
+                let other = names[(d * 7 + s * 3) % names.len()];
+                text.push_str(&format!(
+                    "{name} met {other} at the hearing number {} on day {}. ",
+                    (d * 31 + s * 17) % 97,
+                    (d * 13 + s) % 29
+                ));
+            }
+            Document {
+                id: format!("d{d:03}"),
+                text,
+                origin: storydup::error::Origin {
+                    path: "flood".into(),
+                    line: d as u64 + 1,
+                },
+                raw: None,
+            }
+        })
+        .collect();
+    let options = ScanOptions {
+        max_partners: 4,
+        keep_candidates: true,
+        ..ScanOptions::default()
+    };
+    let capped = scan(documents.clone(), &options).unwrap();
+    let open = scan(
+        documents,
+        &ScanOptions {
+            max_partners: 1 << 20,
+            ..options.clone()
+        },
+    )
+    .unwrap();
+    assert!(
+        open.candidates.len() > 4 * 120,
+        "the topic should flood the indexes: {}",
+        open.candidates.len()
+    );
+    assert!(
+        capped.candidates.len() <= 4 * 120,
+        "{}",
+        capped.candidates.len()
+    );
+    assert_eq!(capped.stats.pairs_found, open.candidates.len());
+    // Every document keeps its partners up to the cap.
+    let mut per_doc = vec![0usize; 120];
+    for &(a, b) in &capped.candidates {
+        per_doc[a as usize] += 1;
+        per_doc[b as usize] += 1;
+    }
+    assert!(per_doc.iter().all(|&n| n >= 4), "{per_doc:?}");
+}

@@ -82,6 +82,28 @@ fn int64s(array: &ArrayRef, what: &str) -> PyResult<Vec<i64>> {
     Ok(a.values().to_vec())
 }
 
+/// The lists of a list<int64> column. Spark sends 32-bit offsets, or
+/// 64-bit ones with large types turned on.
+fn int64_lists(array: &ArrayRef, what: &str) -> PyResult<Vec<Vec<i64>>> {
+    let lists: Vec<Option<ArrayRef>> = if let Some(l) = array.as_list_opt::<i32>() {
+        l.iter().collect()
+    } else if let Some(l) = array.as_list_opt::<i64>() {
+        l.iter().collect()
+    } else {
+        return Err(value_error(format!(
+            "{what}: expected list<int64>, got {}",
+            array.data_type()
+        )));
+    };
+    lists
+        .iter()
+        .map(|l| match l {
+            Some(values) => int64s(values, what),
+            None => Err(value_error(format!("{what}: nulls are not allowed"))),
+        })
+        .collect()
+}
+
 fn to_array(data: PyArrowType<Data>) -> ArrayRef {
     arrow_array::make_array(data.0)
 }
@@ -642,22 +664,9 @@ fn bucket_pairs_arrow(
     buckets: PyArrowType<Data>,
 ) -> PyResult<PyArrowType<RecordBatch>> {
     let source = source(name)?;
-    let buckets = to_array(buckets);
-    // Spark sends list<int64> with 32-bit offsets, or 64-bit ones with
-    // large types turned on.
-    let lists: Vec<ArrayRef> = if let Some(l) = buckets.as_list_opt::<i32>() {
-        l.iter().flatten().collect()
-    } else if let Some(l) = buckets.as_list_opt::<i64>() {
-        l.iter().flatten().collect()
-    } else {
-        return Err(value_error(format!(
-            "buckets: expected list<int64>, got {}",
-            buckets.data_type()
-        )));
-    };
+    let lists = int64_lists(&to_array(buckets), "buckets")?;
     let mut documents = Vec::with_capacity(lists.len());
-    for values in &lists {
-        let positions = int64s(values, "bucket")?;
+    for positions in lists {
         let positions = positions
             .into_iter()
             .map(|p| {
@@ -676,6 +685,75 @@ fn bucket_pairs_arrow(
     let a: Int64Array = pairs.iter().map(|p| Some(p.0 as i64)).collect();
     let b: Int64Array = pairs.iter().map(|p| Some(p.1 as i64)).collect();
     batch(vec![("a", Arc::new(a)), ("b", Arc::new(b))])
+}
+
+/// Each pair's ties from `counts` keys of one source (int64 in, int64 out).
+#[pyfunction]
+fn source_ties_arrow(name: &str, counts: PyArrowType<Data>) -> PyResult<PyArrowType<Data>> {
+    let source = source(name)?;
+    let counts = int64s(&to_array(counts), "counts")?;
+    let ties: Int64Array = counts
+        .iter()
+        .map(|&c| Some(source.ties(c.max(0) as usize) as i64))
+        .collect();
+    Ok(PyArrowType(ties.into_data()))
+}
+
+/// Each pair's ties: its sources' ties summed, with its documents'
+/// SimHashes (all int64).
+#[pyfunction]
+fn pair_ties_arrow(
+    ties: PyArrowType<Data>,
+    simhash_a: PyArrowType<Data>,
+    simhash_b: PyArrowType<Data>,
+) -> PyResult<PyArrowType<Data>> {
+    let ties = int64s(&to_array(ties), "ties")?;
+    let ha = int64s(&to_array(simhash_a), "simhash_a")?;
+    let hb = int64s(&to_array(simhash_b), "simhash_b")?;
+    let out: Int64Array = ties
+        .iter()
+        .zip(ha.iter().zip(&hb))
+        .map(|(&t, (&a, &b))| {
+            let t = u32::try_from(t).unwrap_or(u32::MAX);
+            Some(steps::pair_ties(t, a as u64, b as u64) as i64)
+        })
+        .collect();
+    Ok(PyArrowType(out.into_data()))
+}
+
+/// The candidates each document nominates: for each `docs[i]`, its
+/// `partners[i]` with their `ties[i]` (aligned list<int64> columns), as
+/// rows (`a`, `b`), `a < b`.
+#[pyfunction]
+fn top_partners_arrow(
+    docs: PyArrowType<Data>,
+    partners: PyArrowType<Data>,
+    ties: PyArrowType<Data>,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let docs = int64s(&to_array(docs), "docs")?;
+    let partners = int64_lists(&to_array(partners), "partners")?;
+    let ties = int64_lists(&to_array(ties), "ties")?;
+    let options = ScanOptions::default();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for ((&doc, partners), ties) in docs.iter().zip(&partners).zip(&ties) {
+        let position = |p: i64| {
+            u32::try_from(p).map_err(|_| value_error(format!("position {p} out of range")))
+        };
+        let doc = position(doc)?;
+        let tied = partners
+            .iter()
+            .zip(ties)
+            .map(|(&p, &t)| Ok((position(p)?, u32::try_from(t).unwrap_or(u32::MAX))))
+            .collect::<PyResult<Vec<(u32, u32)>>>()?;
+        for partner in steps::top_partners(doc, &tied, &options) {
+            a.push(doc.min(partner) as i64);
+            b.push(doc.max(partner) as i64);
+        }
+    }
+    batch(vec![
+        ("a", Arc::new(Int64Array::from(a))),
+        ("b", Arc::new(Int64Array::from(b))),
+    ])
 }
 
 /// The header of pairs.csv.
@@ -706,6 +784,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simhash_keys_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(bucket_pairs_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(pairs_header, m)?)?;
+    m.add_function(wrap_pyfunction!(source_ties_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(pair_ties_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(top_partners_arrow, m)?)?;
     m.add_class::<Corpus>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -30,3 +30,18 @@ def bucket_pairs(source: str, buckets: pa.Array) -> pa.RecordBatch:
     source's rules, repeated as often as they count."""
     return _native.bucket_pairs_arrow(source, buckets)
 
+
+def source_ties(source: str, counts: pa.Array) -> pa.Array:
+    """How much each pair's `counts` shared keys of one source tie it (int64)."""
+    return _native.source_ties_arrow(source, counts)
+
+
+def pair_ties(ties: pa.Array, simhash_a: pa.Array, simhash_b: pa.Array) -> pa.Array:
+    """Each pair's ties: its sources' ties summed, with its documents' SimHashes."""
+    return _native.pair_ties_arrow(ties, simhash_a, simhash_b)
+
+
+def top_partners(docs: pa.Array, partners: pa.Array, ties: pa.Array) -> pa.RecordBatch:
+    """(a, b) rows: the candidates each document nominates from its partners
+    (list<int64>) and their ties (list<int64>, aligned)."""
+    return _native.top_partners_arrow(docs, partners, ties)

@@ -147,6 +147,10 @@ pub(crate) struct CandidateTuning {
     #[arg(long, default_value_t = ScanOptions::default().max_anchor_docs)]
     pub(crate) max_anchor_docs: usize,
 
+    /// Candidates each document nominates: those sharing SimHash blocks, then the most anchors, then the most LSH bands (this bounds the candidates to this many a document).
+    #[arg(long, default_value_t = ScanOptions::default().max_partners)]
+    pub(crate) max_partners: usize,
+
     /// Blocks the 64 SimHash bits are cut into for the block tables.
     #[arg(long, default_value_t = ScanOptions::default().simhash_blocks)]
     pub(crate) simhash_blocks: u32,
@@ -201,6 +205,7 @@ impl Tuning {
             simhash_blocks: c.simhash_blocks,
             min_shared_anchors: c.min_shared_anchors,
             max_anchor_docs: c.max_anchor_docs,
+            max_partners: c.max_partners,
             keep_singletons,
             chain_sample: k.chain_sample,
             chain_support: k.chain_support,
