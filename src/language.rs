@@ -54,14 +54,27 @@ impl Language {
     /// The language whose stop list covers most of `words` (case-folded);
     /// ties go to the earlier language in [`LANGUAGES`].
     pub fn detect<'a>(words: impl IntoIterator<Item = &'a str>) -> Language {
+        let sets: Vec<u64> = words.into_iter().map(Language::lists_of).collect();
+        Language::detect_from_lists(&sets)
+    }
+
+    /// The languages whose stop lists hold `word` (case-folded), as a set of
+    /// bits (bit i: [`LANGUAGES`]`[i]`): one lookup serves both
+    /// [`Language::detect_from_lists`] and [`Language::lists`].
+    pub fn lists_of(word: &str) -> u64 {
+        STOP_WORDS.get(word).copied().unwrap_or(0)
+    }
+
+    /// [`Language::detect`] from each word's [`Language::lists_of`].
+    pub fn detect_from_lists(sets: &[u64]) -> Language {
         let mut hits = [0u32; LANGUAGES.len()];
-        let mut total = 0u32;
-        for word in words {
-            total += 1;
-            if let Some(&set) = STOP_WORDS.get(word) {
-                for (i, hit) in hits.iter_mut().enumerate() {
-                    *hit += (set >> i & 1) as u32;
-                }
+        let total = sets.len() as u32;
+        for &set in sets {
+            // Most stop words are in one to three lists: visit only those.
+            let mut bits = set;
+            while bits != 0 {
+                hits[bits.trailing_zeros() as usize] += 1;
+                bits &= bits - 1;
             }
         }
         let (best, &count) = hits
@@ -78,9 +91,13 @@ impl Language {
 
     /// Whether `word` (case-folded) is a stop word of this language.
     pub fn is_stop_word(self, word: &str) -> bool {
-        STOP_WORDS
-            .get(word)
-            .is_some_and(|set| set >> self.0 & 1 == 1)
+        self.lists(Language::lists_of(word))
+    }
+
+    /// Whether a word in the stop lists `set` ([`Language::lists_of`]) is a
+    /// stop word of this language.
+    pub fn lists(self, set: u64) -> bool {
+        set >> self.0 & 1 == 1
     }
 
     pub fn code(self) -> &'static str {

@@ -197,12 +197,14 @@ pub fn tokenize(text: &str) -> Tokens {
             sentences.push(start..end);
         }
     }
-    let language = Language::detect(folded.iter());
+    let lists: Vec<u64> = folded.iter().map(Language::lists_of).collect();
+    let language = Language::detect_from_lists(&lists);
     let tokens = folded
         .iter()
-        .map(|word| Token {
+        .zip(lists)
+        .map(|(word, set)| Token {
             word: word_id(word),
-            term: (!language.is_stop_word(word)).then(|| term_id(term_of(word))),
+            term: (!language.lists(set)).then(|| term_id(term_of(word))),
         })
         .collect();
     Tokens { tokens, sentences }
@@ -296,6 +298,13 @@ pub fn word_spans(text: &str) -> (String, Vec<Range<usize>>) {
 
 /// A word's term: numbers whole, other words cut to [`TERM_PREFIX_CHARS`].
 pub fn term_of(word: &str) -> &str {
+    if word.is_ascii() {
+        let bytes = word.as_bytes();
+        if bytes.iter().any(u8::is_ascii_digit) {
+            return word;
+        }
+        return &word[..word.len().min(TERM_PREFIX_CHARS)];
+    }
     if word.chars().any(|c| c.is_numeric()) {
         return word;
     }
@@ -408,6 +417,9 @@ mod tests {
         assert_eq!(term_of("confirms"), "confir");
         assert_eq!(term_of("2025"), "2025");
         assert_eq!(term_of("1234567890"), "1234567890");
+        assert_eq!(term_of("covid19s"), "covid19s");
+        assert_eq!(term_of("war"), "war");
+        assert_eq!(term_of("confirmé"), "confir");
         assert_eq!(term_of("перемир'я"), "переми");
     }
 
