@@ -1033,14 +1033,18 @@ fn verbatim(x: &Features, y: &Features) -> f64 {
 /// document, from the weight each passage shares with it as a whole: a
 /// window holds at most that much of it, so the passage's Dice similarity
 /// is at most 2s / (w + s). Inflated by a hair so float rounding never cuts
-/// a pair.
-fn side_bound(x: &Features, shared: &Shared, options: &VerifyOptions) -> (f64, f64) {
+/// a pair. `shared`: the indices in `x.terms` of the terms the other holds.
+fn side_bound(
+    x: &Features,
+    shared: impl Iterator<Item = u32>,
+    options: &VerifyOptions,
+) -> (f64, f64) {
     // One buffer per thread, reused: most candidates stop at this bound.
     thread_local!(static WITH_OTHER: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) });
     WITH_OTHER.with_borrow_mut(|with_other| {
         with_other.clear();
         with_other.resize(x.passages(), 0.0);
-        for &(k, _) in &shared.0 {
+        for k in shared {
             let weight = x.terms[k as usize].1 as f64;
             passages_of(x, k as usize, |p| with_other[p] += weight);
         }
@@ -1125,20 +1129,28 @@ impl Bounds {
             return None;
         }
         let shared = Shared::of(a, b);
-        let swapped = shared.swapped();
-        let (coverage_a, opening_a) = side_bound(a, &shared, options);
-        let (coverage_b, opening_b) = side_bound(b, &swapped, options);
-        let (side_a, side_b) = (
-            best_side(coverage_a, opening_a),
-            best_side(coverage_b, opening_b),
-        );
+        let (coverage_a, opening_a) = side_bound(a, shared.0.iter().map(|s| s.0), options);
+        let (coverage_b, opening_b) = side_bound(b, shared.0.iter().map(|s| s.1), options);
+        let side_b = best_side(coverage_b, opening_b);
+        if !Bounds::reach_sides(
+            options,
+            containment,
+            &best_side(coverage_a, opening_a),
+            &side_b,
+            min_score,
+        ) {
+            return None;
+        }
+        // The openings exactly (a few passages each, and a heavy input),
+        // one side at a time: the first alone rules out most pairs.
+        let side_a = best_side(coverage_a, opening_similarity(a, b, &shared));
         if !Bounds::reach_sides(options, containment, &side_a, &side_b, min_score) {
             return None;
         }
-        // The openings exactly: a few passages each, and a heavy input.
+        let swapped = shared.swapped();
         let bounds = Bounds {
             containment,
-            a: best_side(coverage_a, opening_similarity(a, b, &shared)),
+            a: side_a,
             b: best_side(coverage_b, opening_similarity(b, a, &swapped)),
             shared,
             swapped,
@@ -1480,9 +1492,10 @@ mod tests {
                 evidence(&a, &b, &options)
             );
             let shared = Shared::of(&a, &b);
+            let terms = || shared.0.iter().map(|s| s.0);
             assert_eq!(
-                side_bound(&long_a, &shared, &options),
-                side_bound(&a, &shared, &options)
+                side_bound(&long_a, terms(), &options),
+                side_bound(&a, terms(), &options)
             );
         }
     }

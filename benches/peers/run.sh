@@ -3,12 +3,14 @@
 # the same generated JSONL file, one process each (storydup without report.html,
 # which the peers have no counterpart of). Prints documents per second
 # and storydup's ratio to each.
-# Usage: bash benches/peers/run.sh [DOCS] [SEED]   (default 100000, 1)
+# Usage: bash benches/peers/run.sh [DOCS] [SEED] [SHAPE]   (default 100000, 1,
+# news; SHAPE stress: the generator's same-topic stress corpus)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 docs=${1:-100000}
 seed=${2:-1}
+shape=${3:-news}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -19,9 +21,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 
 cargo build --release --quiet --bin storydup --example generate --example tokenize
-target/release/examples/generate --docs "$docs" --seed "$seed" --stdout > "$work/docs.jsonl" 2>/dev/null
+target/release/examples/generate --shape "$shape" --docs "$docs" --seed "$seed" --stdout > "$work/docs.jsonl" 2>/dev/null
 mb=$(du -m "$work/docs.jsonl" | cut -f1)
-echo "corpus: $docs generated documents, $mb MB, $(nproc) cores"
+echo "corpus: $docs generated documents (--shape $shape), $mb MB, $(nproc) cores"
 printf 'tool\tdocs\tseconds\tdocs/s\tclusters\n'
 
 start=$(date +%s.%N)
