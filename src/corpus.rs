@@ -229,14 +229,27 @@ pub struct Signed {
     pub anchors: Vec<u64>,
 }
 
-/// Each window's `rarest` rarest terms, each pair of them one key.
+/// Each window's `rarest` rarest terms (heaviest first, ties to the
+/// smaller term), each pair of them one key.
 fn window_anchors(halves: &[(Half, HalfTerms)], rarest: usize) -> Vec<u64> {
     let mut anchors = Vec::new();
+    if rarest == 0 {
+        return anchors;
+    }
+    let mut top: Vec<(Term, f32)> = Vec::with_capacity(rarest + 1);
+    let before = |x: &(Term, f32), y: &(Term, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)).is_lt();
     for pair in halves.windows(2).filter(|w| !w[1].0.opens_run) {
-        let mut terms: Vec<&(Term, f32)> = pair[0].1.iter().chain(&pair[1].1).collect();
-        terms.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-        terms.dedup_by_key(|t| t.0);
-        let top = &terms[..terms.len().min(rarest)];
+        // A pass keeping the few best, not a sort of the window's terms: a
+        // term in both halves weighs the same in each, so it is met twice.
+        top.clear();
+        for &t in pair[0].1.iter().chain(&pair[1].1) {
+            if top.len() == rarest && !before(&t, &top[rarest - 1]) || top.contains(&t) {
+                continue;
+            }
+            let at = top.partition_point(|x| before(x, &t));
+            top.insert(at, t);
+            top.truncate(rarest);
+        }
         for (i, x) in top.iter().enumerate() {
             for y in &top[i + 1..] {
                 let (lo, hi) = (x.0.min(y.0) as u64, x.0.max(y.0) as u64);
