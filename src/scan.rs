@@ -17,7 +17,7 @@ use crate::index::{self, BlockTables};
 use crate::input::Document;
 use crate::spill::{Sorted, Sorter};
 use crate::steps::{self, Source};
-use crate::store::{Store, StoreWriter};
+use crate::store::{self, Store, StoreWriter};
 
 pub use crate::corpus::{ANCHOR_TERMS, Signed, sign_all};
 use crate::corpus::{Corpus, content_terms, count_in_documents, frequent, merge_counts, segmented};
@@ -67,21 +67,20 @@ impl FirstPass {
     }
 
     fn flush(&mut self, dir: &Path) -> Result<()> {
-        let done: Vec<io::Result<(Vec<u8>, Vec<u64>)>> = self
+        let done: Vec<(Vec<u8>, Vec<u64>)> = self
             .batch
             .par_iter()
             .map(|doc| {
                 let doc = segmented(text::tokenize(&doc.text));
-                let mut hashes = doc.sentence_hashes.clone();
+                let mut hashes = doc.sentence_hashes;
                 hashes.sort_unstable();
                 hashes.dedup();
-                Ok((StoreWriter::compress(&doc.tokens)?, hashes))
+                (store::encode(&doc.tokens), hashes)
             })
             .collect();
         self.batch.clear();
         self.batch_bytes = 0;
-        for result in done {
-            let (stored, hashes) = result.map_err(|e| temp_error(dir, e))?;
+        for (stored, hashes) in done {
             self.store.append(&stored).map_err(|e| temp_error(dir, e))?;
             self.sentences
                 .extend(hashes)

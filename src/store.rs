@@ -4,38 +4,66 @@
 //! to an unnamed temporary file (it vanishes when dropped, on error and even
 //! on a crash). The later passes (boilerplate removal, term statistics,
 //! signing, verification) read them back instead of keeping every document in
-//! memory or segmenting it again. Each document is one zstd frame, so any one
-//! can be read on its own.
+//! memory or segmenting it again. Each document is one record, so any one
+//! can be read on its own. Records are not compressed: words and terms are
+//! 32-bit hashes, which zstd (level 1) shrank by 13% for 6% more scan time
+//! on 100,000 generated documents (281 MB in 20.9 s against 324 MB in 19.8 s).
 //!
-//! Layout of a document before compression (little-endian):
-//! `tokens: u32, sentences: u32, sentence ends: u32 x sentences,
-//! words: u32 x tokens, terms: u32 x tokens (0 = stop word)`.
+//! Layout of a document (little-endian): `tokens: u32,
+//! sentences: u32, distinct words: u32, sentence ends: u32 x sentences,
+//! words: u32 x distinct, terms: u32 x distinct (0 = stop word), then each
+//! token as its index among the distinct words: u16 x tokens (u32 when a
+//! document has more than 65,536 distinct words)`. A word's term is the
+//! same wherever it occurs in a document (one language per document), so a
+//! word repeated costs two bytes, not eight.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use crate::text::{Token, Tokens};
+use rustc_hash::FxHashMap as HashMap;
 
-/// zstd level: the fastest; token ids compress mostly through repeated words.
-const LEVEL: i32 = 1;
+use crate::text::{Token, Tokens};
 
 /// Encodes a document's tokens in the layout above.
 pub fn encode(tokens: &Tokens) -> Vec<u8> {
     let t = tokens.tokens.len();
     let s = tokens.sentences.len();
-    let mut out = Vec::with_capacity(8 + 4 * s + 8 * t);
-    out.extend((t as u32).to_le_bytes());
-    out.extend((s as u32).to_le_bytes());
+    let mut index: HashMap<u32, u32> = HashMap::default();
+    index.reserve(t / 2);
+    let mut distinct: Vec<Token> = Vec::new();
+    let positions: Vec<u32> = tokens
+        .tokens
+        .iter()
+        .map(|token| {
+            *index.entry(token.word).or_insert_with(|| {
+                distinct.push(*token);
+                distinct.len() as u32 - 1
+            })
+        })
+        .collect();
+    let d = distinct.len();
+    let wide = d > 1 << 16;
+    let mut out = Vec::with_capacity(12 + 4 * s + 8 * d + if wide { 4 } else { 2 } * t);
+    for n in [t, s, d] {
+        out.extend((n as u32).to_le_bytes());
+    }
     for range in &tokens.sentences {
         out.extend(range.end.to_le_bytes());
     }
-    for token in &tokens.tokens {
+    for token in &distinct {
         out.extend(token.word.to_le_bytes());
     }
-    for token in &tokens.tokens {
+    for token in &distinct {
         out.extend(token.term.unwrap_or(0).to_le_bytes());
+    }
+    for p in positions {
+        if wide {
+            out.extend(p.to_le_bytes());
+        } else {
+            out.extend((p as u16).to_le_bytes());
+        }
     }
     out
 }
@@ -47,18 +75,34 @@ pub fn decode(bytes: &[u8]) -> Option<Tokens> {
     };
     let t = u32_at(0)? as usize;
     let s = u32_at(4)? as usize;
-    let (ends_at, words_at) = (8, 8 + 4 * s);
-    let terms_at = words_at + 4 * t;
-    if bytes.len() != terms_at + 4 * t {
+    let d = u32_at(8)? as usize;
+    let wide = d > 1 << 16;
+    let ends_at: usize = 12;
+    let words_at = ends_at.checked_add(s.checked_mul(4)?)?;
+    let terms_at = words_at.checked_add(d.checked_mul(4)?)?;
+    let positions_at = terms_at.checked_add(d.checked_mul(4)?)?;
+    let width = if wide { 4 } else { 2 };
+    if bytes.len() != positions_at.checked_add(t.checked_mul(width)?)? {
         return None;
     }
+    let distinct: Vec<Token> = (0..d)
+        .map(|i| {
+            let term = u32_at(terms_at + 4 * i)?;
+            Some(Token {
+                word: u32_at(words_at + 4 * i)?,
+                term: (term != 0).then_some(term),
+            })
+        })
+        .collect::<Option<_>>()?;
+    let positions = &bytes[positions_at..];
     let mut tokens = Vec::with_capacity(t);
     for i in 0..t {
-        let term = u32_at(terms_at + 4 * i)?;
-        tokens.push(Token {
-            word: u32_at(words_at + 4 * i)?,
-            term: (term != 0).then_some(term),
-        });
+        let p = if wide {
+            u32_at(positions_at + 4 * i)? as usize
+        } else {
+            u16::from_le_bytes([positions[2 * i], positions[2 * i + 1]]) as usize
+        };
+        tokens.push(*distinct.get(p)?);
     }
     let mut sentences = Vec::with_capacity(s);
     let mut start = 0;
@@ -89,28 +133,10 @@ impl StoreWriter {
         })
     }
 
-    /// Compresses one document's tokens (call in parallel), for [`Self::append`]:
-    /// the encoded length, then the zstd frame.
-    pub fn compress(tokens: &Tokens) -> io::Result<Vec<u8>> {
-        let bytes = encode(tokens);
-        let frame = COMPRESSOR.with(|c| match &mut *c.borrow_mut() {
-            Some(c) => c.compress(&bytes),
-            slot => {
-                let mut c = zstd::bulk::Compressor::new(LEVEL)?;
-                let frame = c.compress(&bytes);
-                *slot = Some(c);
-                frame
-            }
-        })?;
-        let mut out = Vec::with_capacity(4 + frame.len());
-        out.extend((bytes.len() as u32).to_le_bytes());
-        out.extend(frame);
-        Ok(out)
-    }
-
-    pub fn append(&mut self, compressed: &[u8]) -> io::Result<()> {
-        self.out.write_all(compressed)?;
-        self.written += compressed.len() as u64;
+    /// Appends one document, as [`encode`] wrote it (encode in parallel).
+    pub fn append(&mut self, encoded: &[u8]) -> io::Result<()> {
+        self.out.write_all(encoded)?;
+        self.written += encoded.len() as u64;
         self.offsets.push(self.written);
         Ok(())
     }
@@ -146,35 +172,15 @@ impl Store {
 
     pub fn read(&self, doc: u32) -> io::Result<Tokens> {
         let (start, end) = (self.offsets[doc as usize], self.offsets[doc as usize + 1]);
-        let mut compressed = vec![0u8; (end - start) as usize];
-        self.file.read_exact_at(&mut compressed, start)?;
-        let corrupt = || {
+        let mut bytes = vec![0u8; (end - start) as usize];
+        self.file.read_exact_at(&mut bytes, start)?;
+        decode(&bytes).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("segmented document {doc} is corrupt in the temporary store"),
             )
-        };
-        let (len, frame) = compressed.split_first_chunk::<4>().ok_or_else(corrupt)?;
-        let len = u32::from_le_bytes(*len) as usize;
-        let bytes = DECOMPRESSOR.with(|d| match &mut *d.borrow_mut() {
-            Some(d) => d.decompress(frame, len),
-            slot => {
-                let mut d = zstd::bulk::Decompressor::new()?;
-                let bytes = d.decompress(frame, len);
-                *slot = Some(d);
-                bytes
-            }
-        })?;
-        decode(&bytes).ok_or_else(corrupt)
+        })
     }
-}
-
-// One zstd context per thread: making one costs more than a small document.
-thread_local! {
-    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
-        const { std::cell::RefCell::new(None) };
-    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
-        const { std::cell::RefCell::new(None) };
 }
 
 #[cfg(test)]
@@ -193,7 +199,7 @@ mod tests {
         let mut writer = StoreWriter::new(dir.path()).unwrap();
         let tokens: Vec<Tokens> = texts.iter().map(|t| crate::text::tokenize(t)).collect();
         for t in &tokens {
-            writer.append(&StoreWriter::compress(t).unwrap()).unwrap();
+            writer.append(&encode(t)).unwrap();
         }
         let store = writer.finish().unwrap();
         assert_eq!(store.len(), texts.len());
@@ -206,6 +212,17 @@ mod tests {
         assert!(tokens[0].tokens.iter().any(|t| t.term.is_none()));
         // The file has no name: nothing is left in the folder.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn documents_of_more_distinct_words_than_two_bytes_count_come_back() {
+        let text: String = (0..70_000).map(|i| format!("w{i} w{} ", i % 7)).collect();
+        let tokens = crate::text::tokenize(&text);
+        let bytes = encode(&tokens);
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.tokens, tokens.tokens);
+        assert_eq!(back.sentences, tokens.sentences);
+        assert!(decode(&bytes[..bytes.len() - 2]).is_none());
     }
 
     #[test]
