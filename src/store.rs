@@ -12,10 +12,10 @@
 //! Layout of a document (little-endian): `tokens: u32,
 //! sentences: u32, distinct words: u32, sentence ends: u32 x sentences,
 //! words: u32 x distinct, terms: u32 x distinct (0 = stop word), then each
-//! token as its index among the distinct words: u16 x tokens (u32 when a
-//! document has more than 65,536 distinct words)`. A word's term is the
-//! same wherever it occurs in a document (one language per document), so a
-//! word repeated costs two bytes, not eight.
+//! token as its index among the distinct (word, term) pairs: u16 x tokens
+//! (u32 when a document has more than 65,536 of them)`. A word's term is
+//! the same wherever it occurs in a document (one language per document),
+//! so a word repeated costs two bytes, not eight.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -30,17 +30,21 @@ use crate::text::{Token, Tokens};
 pub fn encode(tokens: &Tokens) -> Vec<u8> {
     let t = tokens.tokens.len();
     let s = tokens.sentences.len();
-    let mut index: HashMap<u32, u32> = HashMap::default();
+    // Keyed by word and term: two words of one document may share a 32-bit
+    // word id, and then their terms can differ.
+    let mut index: HashMap<(u32, u32), u32> = HashMap::default();
     index.reserve(t / 2);
     let mut distinct: Vec<Token> = Vec::new();
     let positions: Vec<u32> = tokens
         .tokens
         .iter()
         .map(|token| {
-            *index.entry(token.word).or_insert_with(|| {
-                distinct.push(*token);
-                distinct.len() as u32 - 1
-            })
+            *index
+                .entry((token.word, token.term.unwrap_or(0)))
+                .or_insert_with(|| {
+                    distinct.push(*token);
+                    distinct.len() as u32 - 1
+                })
         })
         .collect();
     let d = distinct.len();
