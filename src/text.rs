@@ -104,6 +104,9 @@ pub fn ascii_sentence_ends(s: &[u8]) -> Vec<usize> {
     let n = s.len();
     let mut ends = Vec::new();
     let mut i = 0;
+    // The first line break at or after some earlier position: still the
+    // next one while it is not behind `i`.
+    let mut next_parasep = memchr::memchr2(b'\r', b'\n', s).unwrap_or(n);
     while i < n {
         let c = s[i];
         if is_parasep(c) {
@@ -118,7 +121,13 @@ pub fn ascii_sentence_ends(s: &[u8]) -> Vec<usize> {
             continue;
         }
         if !is_saterm(c) {
-            i += 1;
+            // Only terminators and line breaks start a rule: skip to the
+            // next one (vectorised search; most bytes are neither).
+            if next_parasep < i {
+                next_parasep = memchr::memchr2(b'\r', b'\n', &s[i..]).map_or(n, |p| i + p);
+            }
+            let next_term = memchr::memchr3(b'.', b'!', b'?', &s[i..]).map_or(n, |p| i + p);
+            i = next_term.min(next_parasep);
             continue;
         }
         let aterm = c == b'.';
