@@ -23,11 +23,8 @@ pub(crate) fn segmented(tokens: text::Tokens) -> Segmented {
         .sentences
         .iter()
         .map(|r| {
-            let words: Vec<u64> = tokens.tokens[r.start as usize..r.end as usize]
-                .iter()
-                .map(|t| t.word as u64)
-                .collect();
-            crate::hash::hash_words(&words)
+            let words = &tokens.tokens[r.start as usize..r.end as usize];
+            crate::hash::hash_word_iter(words.iter().map(|t| t.word as u64))
         })
         .collect();
     Segmented {

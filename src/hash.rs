@@ -36,8 +36,13 @@ pub fn term_id(term: &str) -> u32 {
 /// Hash of a run of word hashes (a shingle, or a sentence): each word hash
 /// folded in with a rotation and [`mix64`], so order matters.
 pub fn hash_words(words: &[u64]) -> u64 {
+    hash_word_iter(words.iter().copied())
+}
+
+/// [`hash_words`] of words given one by one (no slice to collect them in).
+pub fn hash_word_iter(words: impl ExactSizeIterator<Item = u64>) -> u64 {
     let mut h = SHINGLE_SEED ^ words.len() as u64;
-    for &w in words {
+    for w in words {
         h = mix64(h.rotate_left(23) ^ w);
     }
     h
