@@ -13,7 +13,8 @@ run); Spark counts, groups and joins. The steps follow `storydup::steps`:
 3. candidates: documents sharing keys, grouped by key in Spark (band keys a
    few bands per pass, to bound each shuffle), paired in Rust; then each
    document's most tied partners, chosen in Rust;
-4. verification: candidates joined with both texts, verified in Rust;
+4. verification: candidates grouped by their first document, each group
+   receiving each of its documents once, verified in Rust;
 5. clusters: connected components of the verified pairs by the large-star /
    small-star iteration (Kiveris et al., "Connected Components in MapReduce
    and Beyond", SoCC 2014), then storydup's chain guard inside each component;
@@ -246,31 +247,49 @@ def candidates(keys: DataFrame, bands: int, per_pass: int) -> DataFrame:
 PAIR_FIELDS = [f if f != "score" else "score_text" for f in sa.pairs_header()[2:]]
 
 
-def verify(docs: DataFrame, cands: DataFrame, stats) -> DataFrame:
-    side = docs.select("pos", "id", "text")
-    joined = (
-        cands.join(side.withColumnsRenamed({"pos": "a", "id": "id_a", "text": "text_a"}), "a")
-        .join(side.withColumnsRenamed({"pos": "b", "id": "id_b", "text": "text_b"}), "b")
-        .repartition("a")
-        .sortWithinPartitions("a")
+# Candidate pairs verified in one task at most: a group's documents (its
+# pairs' first documents and their partners) travel to it once each, so a
+# group of this many pairs holds at most about twice as many texts.
+PAIRS_PER_GROUP = 50_000
+
+
+def verify(docs: DataFrame, cands: DataFrame, count: int, stats) -> DataFrame:
+    """The rewrites among `cands` (a, b). Pairs are grouped by their first
+    document; each group receives each of its documents once and builds its
+    features once, instead of both texts travelling with every pair."""
+    groups = max(1, -(-count // PAIRS_PER_GROUP))
+
+    def group():
+        # A new column each time: the two sides of the cogroup must not
+        # share one (Spark would call it ambiguous).
+        return F.pmod(F.xxhash64("a"), F.lit(groups)).alias("group")
+
+    tagged = cands.select(group(), "a", "b")
+    members = (
+        cands.select(group(), F.col("a").alias("pos"))
+        .unionAll(cands.select(group(), F.col("b").alias("pos")))
+        .distinct()
+        .join(docs.select("pos", "id", "text"), "pos")
     )
 
-    def check(batches):
+    def check(pairs: pa.Table, group: pa.Table) -> pa.Table:
         corpus = corpus_of(stats)
-        for b in batches:
-            r = corpus.verify_arrow(b.column("id_a"), b.column("text_a"), b.column("id_b"), b.column("text_b"))
-            rows = r.column("row")
-            a, b_, id_a = pc.take(b.column("a"), rows), pc.take(b.column("b"), rows), pc.take(b.column("id_a"), rows)
-            kept = pc.equal(r.column("doc_a"), id_a)
-            columns = [pc.if_else(kept, a, b_), pc.if_else(kept, b_, a), r.column("doc_a"), r.column("doc_b")]
-            columns += [r.column("score")] + [r.column(f) for f in PAIR_FIELDS]
-            names = ["pos_a", "pos_b", "doc_a", "doc_b", "score"] + PAIR_FIELDS
-            yield pa.RecordBatch.from_arrays(columns, names=names)
+        column = lambda t, name: t.column(name).combine_chunks()  # noqa: E731
+        a, b = column(pairs, "a"), column(pairs, "b")
+        r = corpus.verify_group_arrow(
+            column(group, "pos"), column(group, "id"), column(group, "text"), a, b
+        )
+        rows, swapped = r.column("row"), r.column("swapped")
+        a, b = pc.take(a, rows), pc.take(b, rows)
+        columns = [pc.if_else(swapped, b, a), pc.if_else(swapped, a, b), r.column("doc_a"), r.column("doc_b")]
+        columns += [r.column("score")] + [r.column(f) for f in PAIR_FIELDS]
+        names = ["pos_a", "pos_b", "doc_a", "doc_b", "score"] + PAIR_FIELDS
+        return pa.Table.from_arrays(columns, names=names)
 
     schema = "pos_a long, pos_b long, doc_a string, doc_b string, score double, " + ", ".join(
         f"{f} string" for f in PAIR_FIELDS
     )
-    return joined.mapInArrow(check, schema)
+    return tagged.groupBy("group").cogroup(members.groupBy("group")).applyInArrow(check, schema)
 
 
 def connected_components(edges: DataFrame, max_iterations: int) -> DataFrame:
@@ -403,7 +422,7 @@ def run(spark, args):
     candidate_count = cands.count()
     keys.unpersist()
     lap("sign+index")
-    pairs = verify(docs, cands, stats).persist(StorageLevel.MEMORY_AND_DISK)
+    pairs = verify(docs, cands, candidate_count, stats).persist(StorageLevel.MEMORY_AND_DISK)
     verified = pairs.count()
     cands.unpersist()
     lap("verify")

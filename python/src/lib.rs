@@ -11,7 +11,9 @@ use std::sync::Arc;
 use arrow_array::builder::{Int64Builder, ListBuilder, StringBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
-use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, UInt32Array};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, UInt32Array,
+};
 use arrow_data::ArrayData as Data;
 use arrow_pyarrow::PyArrowType;
 use arrow_schema::{ArrowError, DataType};
@@ -301,6 +303,64 @@ impl Corpus {
         )
     }
 
+    /// Verifies `pairs` of documents (indices into `ids` and `texts`), each
+    /// document's features built once: the rewrites as
+    /// [`Corpus::verify_arrow`] returns them.
+    fn verify_pairs(
+        &self,
+        py: Python<'_>,
+        ids: &[&str],
+        texts: &[&str],
+        pairs: &[(usize, usize)],
+    ) -> PyResult<PyArrowType<RecordBatch>> {
+        let verified: Vec<(u32, bool, Evidence)> = py.detach(|| {
+            let features: Vec<Features> = texts
+                .par_iter()
+                .map(|t| steps::features(t, &self.stats, &self.options))
+                .collect();
+            pairs
+                .par_iter()
+                .enumerate()
+                .filter_map(|(row, &(x, y))| {
+                    let swap = ids[y] < ids[x];
+                    let (x, y) = if swap { (y, x) } else { (x, y) };
+                    steps::verify(&features[x], &features[y], &self.options)
+                        .map(|e| (row as u32, swap, e))
+                })
+                .collect()
+        });
+        let mut doc_a = StringBuilder::new();
+        let mut doc_b = StringBuilder::new();
+        let mut fields: Vec<StringBuilder> = evidence_header()
+            .iter()
+            .map(|_| StringBuilder::new())
+            .collect();
+        for (row, swap, e) in &verified {
+            let (x, y) = pairs[*row as usize];
+            let (a, b) = if *swap { (y, x) } else { (x, y) };
+            doc_a.append_value(ids[a]);
+            doc_b.append_value(ids[b]);
+            for (builder, value) in fields.iter_mut().zip(evidence_fields(e, true)) {
+                builder.append_value(value);
+            }
+        }
+        let row: UInt32Array = verified.iter().map(|v| Some(v.0)).collect();
+        let swapped: BooleanArray = verified.iter().map(|v| Some(v.1)).collect();
+        let score: Float64Array = verified.iter().map(|v| Some(v.2.score)).collect();
+        let mut columns: Vec<(&str, ArrayRef)> = vec![
+            ("row", Arc::new(row)),
+            ("swapped", Arc::new(swapped)),
+            ("doc_a", Arc::new(doc_a.finish())),
+            ("doc_b", Arc::new(doc_b.finish())),
+            ("score", Arc::new(score)),
+        ];
+        for (name, mut builder) in evidence_header().iter().zip(fields) {
+            let column: ArrayRef = Arc::new(builder.finish());
+            columns.push((if *name == "score" { "score_text" } else { name }, column));
+        }
+        batch(columns)
+    }
+
     fn features_of(&self, texts: &[String]) -> Vec<Features> {
         texts
             .par_iter()
@@ -452,9 +512,9 @@ impl Corpus {
 
     /// Verifies candidate pairs given as ids and texts of both sides. Each
     /// text's features are built once per call. Returns the rewrites only:
-    /// `row` (the input row), `doc_a`, `doc_b` (ordered by id, as in
-    /// pairs.csv), `score`, and every evidence column of pairs.csv as the
-    /// CLI writes it (strings).
+    /// `row` (the input row), `swapped` (whether the row's b is pairs.csv's
+    /// doc_a), `doc_a`, `doc_b` (ordered by id, as in pairs.csv), `score`,
+    /// and every evidence column of pairs.csv as the CLI writes it (strings).
     fn verify_arrow(
         &self,
         py: Python<'_>,
@@ -472,62 +532,62 @@ impl Corpus {
         if [texts_a.len(), ids_b.len(), texts_b.len()] != [rows; 3] {
             return Err(value_error("the four columns differ in length"));
         }
-        let verified: Vec<(u32, bool, Evidence)> = py.detach(|| {
-            // One feature build per distinct document of the batch.
-            let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
-            let mut unique: Vec<&str> = Vec::new();
-            for (&id, &text) in ids_a.iter().zip(&texts_a).chain(ids_b.iter().zip(&texts_b)) {
-                slot.entry(id).or_insert_with(|| {
-                    unique.push(text);
-                    unique.len() - 1
-                });
-            }
-            let features: Vec<Features> = unique
-                .par_iter()
-                .map(|t| steps::features(t, &self.stats, &self.options))
-                .collect();
-            (0..rows)
-                .into_par_iter()
-                .filter_map(|row| {
-                    let swap = ids_b[row] < ids_a[row];
-                    let (x, y) = if swap {
-                        (&ids_b[row], &ids_a[row])
-                    } else {
-                        (&ids_a[row], &ids_b[row])
-                    };
-                    let (fx, fy) = (&features[slot[x]], &features[slot[y]]);
-                    steps::verify(fx, fy, &self.options).map(|e| (row as u32, swap, e))
-                })
-                .collect()
-        });
-        let mut doc_a = StringBuilder::new();
-        let mut doc_b = StringBuilder::new();
-        let mut fields: Vec<StringBuilder> = evidence_header()
-            .iter()
-            .map(|_| StringBuilder::new())
+        // One feature build per distinct document of the batch.
+        let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
+        let (mut ids, mut texts) = (Vec::new(), Vec::new());
+        for (&id, &text) in ids_a.iter().zip(&texts_a).chain(ids_b.iter().zip(&texts_b)) {
+            slot.entry(id).or_insert_with(|| {
+                ids.push(id);
+                texts.push(text);
+                ids.len() - 1
+            });
+        }
+        let pairs: Vec<(usize, usize)> = (0..rows)
+            .map(|row| (slot[ids_a[row]], slot[ids_b[row]]))
             .collect();
-        for (row, swap, e) in &verified {
-            let (x, y) = (&ids_a[*row as usize], &ids_b[*row as usize]);
-            let (a, b) = if *swap { (y, x) } else { (x, y) };
-            doc_a.append_value(a);
-            doc_b.append_value(b);
-            for (builder, value) in fields.iter_mut().zip(evidence_fields(e, true)) {
-                builder.append_value(value);
-            }
+        self.verify_pairs(py, &ids, &texts, &pairs)
+    }
+
+    /// Verifies one group of candidate pairs given as input positions (`a`,
+    /// `b`), with the group's documents (`positions`, `ids`, `texts`) each
+    /// listed once: each document is shipped and its features built once per
+    /// group, however many of the group's pairs it is in. Returns what
+    /// [`Corpus::verify_arrow`] does, `row` being the pair's.
+    fn verify_group_arrow(
+        &self,
+        py: Python<'_>,
+        positions: PyArrowType<Data>,
+        ids: PyArrowType<Data>,
+        texts: PyArrowType<Data>,
+        a: PyArrowType<Data>,
+        b: PyArrowType<Data>,
+    ) -> PyResult<PyArrowType<RecordBatch>> {
+        let [positions, ids, texts, a, b] = [positions, ids, texts, a, b].map(to_array);
+        let positions = int64s(&positions, "positions")?;
+        let ids = strings(&ids, "ids")?;
+        let texts = strings(&texts, "texts")?;
+        if ids.len() != positions.len() || texts.len() != positions.len() {
+            return Err(value_error("positions, ids and texts differ in length"));
         }
-        let row: UInt32Array = verified.iter().map(|v| Some(v.0)).collect();
-        let score: Float64Array = verified.iter().map(|v| Some(v.2.score)).collect();
-        let mut columns: Vec<(&str, ArrayRef)> = vec![
-            ("row", Arc::new(row)),
-            ("doc_a", Arc::new(doc_a.finish())),
-            ("doc_b", Arc::new(doc_b.finish())),
-            ("score", Arc::new(score)),
-        ];
-        for (name, mut builder) in evidence_header().iter().zip(fields) {
-            let column: ArrayRef = Arc::new(builder.finish());
-            columns.push((if *name == "score" { "score_text" } else { name }, column));
+        let slot: FxHashMap<i64, usize> =
+            positions.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        let find = |p: &i64| {
+            slot.get(p).copied().ok_or_else(|| {
+                value_error(format!(
+                    "pair member {p} is not among the group's documents"
+                ))
+            })
+        };
+        let (a, b) = (int64s(&a, "a")?, int64s(&b, "b")?);
+        if a.len() != b.len() {
+            return Err(value_error("a and b differ in length"));
         }
-        batch(columns)
+        let pairs = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| Ok((find(x)?, find(y)?)))
+            .collect::<PyResult<Vec<(usize, usize)>>>()?;
+        self.verify_pairs(py, &ids, &texts, &pairs)
     }
 
     /// The clusters of one connected component of verified pairs, chain

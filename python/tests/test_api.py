@@ -138,6 +138,15 @@ def test_arrow_steps():
         assert r.num_rows == 1 and r.column("row").to_pylist() == [0]
         assert (r.column("doc_a")[0].as_py(), r.column("doc_b")[0].as_py()) == (IDS[0], IDS[1])
         assert r.column("verdict")[0].as_py() == "rewrite"
+        assert r.column("swapped").to_pylist() == [a == 1]
+        # The same pairs as a group: each document listed once, by position.
+        g = corpus.verify_group_arrow(pa.array([a, b, 2], pa.int64()), pa.array([IDS[a], IDS[b], IDS[2]]),
+                                      pa.array([TEXTS[a], TEXTS[b], TEXTS[2]]),
+                                      pa.array([a, a], pa.int64()), pa.array([b, 2], pa.int64()))
+        assert g.equals(r)
+    with pytest.raises(ValueError, match="not among the group"):
+        corpus.verify_group_arrow(pa.array([0], pa.int64()), pa.array([IDS[0]]), pa.array([TEXTS[0]]),
+                                  pa.array([0], pa.int64()), pa.array([7], pa.int64()))
     assert ids.to_pylist() == IDS
     assert sa.pairs_header()[:3] == ["doc_a", "doc_b", "score"]
 

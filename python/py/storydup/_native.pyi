@@ -55,6 +55,9 @@ class Corpus:
     def verify_arrow(
         self, ids_a: pa.Array, texts_a: pa.Array, ids_b: pa.Array, texts_b: pa.Array
     ) -> pa.RecordBatch: ...
+    def verify_group_arrow(
+        self, positions: pa.Array, ids: pa.Array, texts: pa.Array, a: pa.Array, b: pa.Array
+    ) -> pa.RecordBatch: ...
     def guarded_clusters(
         self,
         ids: List[str],
