@@ -273,7 +273,13 @@ impl Corpus {
 
     /// A document's verification features (no signature).
     pub(crate) fn features(&self, tokens: text::Tokens, shingle_size: usize) -> Features {
-        features(self.content(tokens, shingle_size), &self.df, self.documents).0
+        features(
+            self.content(tokens, shingle_size),
+            &self.df,
+            self.documents,
+            false,
+        )
+        .0
     }
 
     /// The verification features of a text of this corpus, exactly as the
@@ -294,7 +300,7 @@ impl Corpus {
     ) -> Signed {
         let doc = self.content(tokens, shingle_size);
         let signature = sketch::minhash(doc.term_counts.iter().map(|(t, _)| *t), options.num_perm);
-        let (features, anchors) = features(doc, &self.df, self.documents);
+        let (features, anchors) = features(doc, &self.df, self.documents, true);
         Signed {
             band_keys: banding.keys(&signature),
             anchors,
@@ -303,8 +309,15 @@ impl Corpus {
     }
 }
 
-/// A document's features, and its anchors.
-pub(crate) fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> (Features, Vec<u64>) {
+/// A document's features, and its anchors when asked for.
+/// `anchors`: also the document's anchors (signing needs them; rebuilding
+/// features for verification does not).
+pub(crate) fn features(
+    doc: Tokenized,
+    df: &HashMap<u64, u32>,
+    n: u64,
+    anchors: bool,
+) -> (Features, Vec<u64>) {
     // Each distinct term's IDF once; the halves look it up here.
     let terms: Vec<(Term, f32)> = doc
         .term_counts
@@ -335,7 +348,11 @@ pub(crate) fn features(doc: Tokenized, df: &HashMap<u64, u32>, n: u64) -> (Featu
             )
         })
         .collect();
-    let anchors = window_anchors(&halves, ANCHOR_TERMS);
+    let anchors = if anchors {
+        window_anchors(&halves, ANCHOR_TERMS)
+    } else {
+        Vec::new()
+    };
     let simhash = sketch::weighted_simhash(
         doc.term_counts
             .iter()
