@@ -181,8 +181,8 @@ pub fn nominations(
     let mut flush = |(packed, sum): (u64, u32)| {
         let (a, b) = unpack(packed);
         let ties = ties((a, b), sum);
-        emit(((a as u64) << 32 | u64::from(!ties), b))?;
-        emit(((b as u64) << 32 | u64::from(!ties), a))
+        emit(nomination(a, b, ties))?;
+        emit(nomination(b, a, ties))
     };
     for entry in tied {
         let (packed, ties) = entry?;
@@ -196,6 +196,12 @@ pub fn nominations(
         }
     }
     current.map_or(Ok(()), flush)
+}
+
+/// `document`'s nomination of `partner`, as a record that sorts by
+/// document, then the most tied partner first, then the partner.
+pub fn nomination(document: u32, partner: u32, ties: u32) -> (u64, u32) {
+    ((document as u64) << 32 | u64::from(!ties), partner)
 }
 
 /// From nominations in sorted order ([`nominations`]), hands `emit` the

@@ -247,7 +247,7 @@ pub fn pair_ties(source_ties: u32, simhash_a: u64, simhash_b: u64) -> u32 {
 pub fn top_partners(document: u32, partners: &[(u32, u32)], options: &ScanOptions) -> Vec<u32> {
     let mut nominations: Vec<(u64, u32)> = partners
         .iter()
-        .map(|&(partner, ties)| ((document as u64) << 32 | u64::from(!ties), partner))
+        .map(|&(partner, ties)| index::nomination(document, partner, ties))
         .collect();
     nominations.sort_unstable();
     let mut out = Vec::new();
