@@ -273,13 +273,20 @@ impl Corpus {
 
     /// A document's verification features (no signature).
     pub(crate) fn features(&self, tokens: text::Tokens, shingle_size: usize) -> Features {
-        features(
-            self.content(tokens, shingle_size),
-            &self.df,
-            self.documents,
-            false,
-        )
-        .0
+        let content = self.content(tokens, shingle_size);
+        features(content, &self.df, self.documents, false, None).0
+    }
+
+    /// The features of a document signed before, whose SimHash is known:
+    /// rebuilt for verification without computing it again.
+    pub(crate) fn rebuilt(
+        &self,
+        tokens: text::Tokens,
+        shingle_size: usize,
+        simhash: u64,
+    ) -> Features {
+        let content = self.content(tokens, shingle_size);
+        features(content, &self.df, self.documents, false, Some(simhash)).0
     }
 
     /// The verification features of a text of this corpus, exactly as the
@@ -300,7 +307,7 @@ impl Corpus {
     ) -> Signed {
         let doc = self.content(tokens, shingle_size);
         let signature = sketch::minhash(doc.term_counts.iter().map(|(t, _)| *t), options.num_perm);
-        let (features, anchors) = features(doc, &self.df, self.documents, true);
+        let (features, anchors) = features(doc, &self.df, self.documents, true, None);
         Signed {
             band_keys: banding.keys(&signature),
             anchors,
@@ -311,12 +318,14 @@ impl Corpus {
 
 /// A document's features, and its anchors when asked for.
 /// `anchors`: also the document's anchors (signing needs them; rebuilding
-/// features for verification does not).
+/// features for verification does not). `simhash`: the document's SimHash
+/// when known, else computed.
 pub(crate) fn features(
     doc: Tokenized,
     df: &HashMap<u64, u32>,
     n: u64,
     anchors: bool,
+    simhash: Option<u64>,
 ) -> (Features, Vec<u64>) {
     // Each distinct term's IDF once; the halves look it up here.
     let terms: Vec<(Term, f32)> = doc
@@ -353,11 +362,13 @@ pub(crate) fn features(
     } else {
         Vec::new()
     };
-    let simhash = sketch::weighted_simhash(
-        doc.term_counts
-            .iter()
-            .map(|(t, count)| (*t, *count as f64 * weight(t) as f64)),
-    );
+    let simhash = simhash.unwrap_or_else(|| {
+        sketch::weighted_simhash(
+            doc.term_counts
+                .iter()
+                .map(|(t, count)| (*t, *count as f64 * weight(t) as f64)),
+        )
+    });
     let features = Features {
         shingles: doc.shingles,
         shingle_order: doc.shingle_order,

@@ -17,7 +17,7 @@ use crate::index::{self, BlockTables};
 use crate::input::Document;
 use crate::spill::{Sorted, Sorter};
 use crate::steps::{self, Source};
-use crate::store::{self, Store, StoreWriter};
+use crate::store::{Store, StoreWriter};
 
 pub use crate::corpus::{ANCHOR_TERMS, Signed, sign_all};
 use crate::corpus::{Corpus, content_terms, count_in_documents, frequent, merge_counts, segmented};
@@ -25,7 +25,7 @@ use crate::ids::IdCheck;
 pub use crate::ids::Ids;
 use crate::records::Edge;
 pub use crate::records::PairRecord;
-use crate::text;
+use crate::text::{self, Tokens};
 use crate::verify::Features;
 
 pub use crate::ids::index_of;
@@ -67,7 +67,7 @@ impl FirstPass {
     }
 
     fn flush(&mut self, dir: &Path) -> Result<()> {
-        let done: Vec<(Vec<u8>, Vec<u64>)> = self
+        let (tokens, hashes): (Vec<Tokens>, Vec<Vec<u64>>) = self
             .batch
             .par_iter()
             .map(|doc| {
@@ -75,13 +75,13 @@ impl FirstPass {
                 let mut hashes = doc.sentence_hashes;
                 hashes.sort_unstable();
                 hashes.dedup();
-                (store::encode(&doc.tokens), hashes)
+                (doc.tokens, hashes)
             })
-            .collect();
+            .unzip();
         self.batch.clear();
         self.batch_bytes = 0;
-        for (stored, hashes) in done {
-            self.store.append(&stored).map_err(|e| temp_error(dir, e))?;
+        self.store.append(&tokens).map_err(|e| temp_error(dir, e))?;
+        for hashes in hashes {
             self.sentences
                 .extend(hashes)
                 .map_err(|e| temp_error(dir, e))?;
@@ -203,16 +203,16 @@ pub fn scan_stream(
     let candidates = candidates(signed.keys, &mut run)?;
     run.lap("index");
     let ranks = stored.ids.ranks();
-    let verified = verify(
-        candidates.pairs,
-        &stored,
-        &ranks,
-        &corpus,
-        &signed.bank,
-        &mut run,
-    )?;
+    let known = Known {
+        stored: &stored,
+        ranks: &ranks,
+        corpus: &corpus,
+        bank: &signed.bank,
+        simhashes: &candidates.simhashes,
+    };
+    let verified = verify(candidates.pairs, &known, &mut run)?;
     run.lap("verify");
-    let clusters = cluster(verified.edges, &stored, &ranks, &corpus, &signed.bank, &run)?;
+    let clusters = cluster(verified.edges, &known, &run)?;
     run.lap("cluster");
 
     let stats = ScanStats {
@@ -415,6 +415,8 @@ fn sign(store: &Store, corpus: &Corpus, run: &mut Run) -> Result<Signatures> {
 /// each index found before each document kept its most tied partners.
 struct Candidates {
     pairs: Sorted<u64>,
+    /// Each document's SimHash (verification reports their distance).
+    simhashes: Vec<u64>,
     lsh: usize,
     anchors: usize,
     simhash: usize,
@@ -458,6 +460,7 @@ fn candidates(keys: Keys, run: &mut Run) -> Result<Candidates> {
     run.runs += nominated_runs;
     Ok(Candidates {
         pairs,
+        simhashes,
         lsh,
         anchors,
         simhash,
@@ -526,16 +529,29 @@ struct Verified {
     kept: Vec<(u32, u32)>,
 }
 
+/// What verification and clustering read about every document: the store
+/// and ranks, the corpus statistics, the features signing kept and every
+/// document's SimHash.
+struct Known<'a> {
+    stored: &'a Stored,
+    ranks: &'a [u32],
+    corpus: &'a Corpus,
+    bank: &'a [Features],
+    simhashes: &'a [u64],
+}
+
+impl Known<'_> {
+    /// The features of a document signing did not keep, built again.
+    fn rebuilt(&self, doc: u32, shingle_size: usize) -> io::Result<Features> {
+        let tokens = self.stored.store.read(doc)?;
+        let simhash = self.simhashes[doc as usize];
+        Ok(self.corpus.rebuilt(tokens, shingle_size, simhash))
+    }
+}
+
 /// Verifies the distinct candidates in batches, building the features each
 /// batch needs that signing did not keep.
-fn verify(
-    candidates: Sorted<u64>,
-    stored: &Stored,
-    ranks: &[u32],
-    corpus: &Corpus,
-    bank: &[Features],
-    run: &mut Run,
-) -> Result<Verified> {
+fn verify(candidates: Sorted<u64>, known: &Known, run: &mut Run) -> Result<Verified> {
     let options = run.options;
     let mut pairs: Sorter<PairRecord> = run.sorter();
     let mut edges: Sorter<Edge> = run.sorter();
@@ -544,7 +560,7 @@ fn verify(
     let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
     let mut last = None;
     let mut verify_batch = |batch: &mut Vec<(u32, u32)>| -> io::Result<()> {
-        for record in verify_pairs(batch, &stored.store, corpus, bank, ranks, options)? {
+        for record in verify_pairs(batch, known, options)? {
             edges.push(Edge {
                 weakness: u64::MAX - record.pair.evidence.score.to_bits(),
                 key: record.key,
@@ -593,12 +609,10 @@ fn verify(
 /// documents not kept in memory are rebuilt from the store, each once.
 fn verify_pairs(
     batch: &[(u32, u32)],
-    store: &Store,
-    corpus: &Corpus,
-    bank: &[Features],
-    ranks: &[u32],
+    known: &Known,
     options: &ScanOptions,
 ) -> io::Result<Vec<PairRecord>> {
+    let (bank, ranks) = (known.bank, known.ranks);
     let in_bank = |d: u32| (d as usize) < bank.len();
     let mut rebuilt: Vec<u32> = batch
         .iter()
@@ -609,7 +623,7 @@ fn verify_pairs(
     rebuilt.dedup();
     let built: Vec<Features> = rebuilt
         .par_iter()
-        .map(|&d| Ok(corpus.features(store.read(d)?, options.shingle_size)))
+        .map(|&d| known.rebuilt(d, options.shingle_size))
         .collect::<io::Result<_>>()?;
     let of = |d: u32| match bank.get(d as usize) {
         Some(f) => f,
@@ -635,16 +649,10 @@ fn verify_pairs(
 /// Clusters along the edges, strongest first, behind the chain guard,
 /// which checks pairs of earlier members: their features come from the
 /// store through a small cache.
-fn cluster(
-    edges: Sorted<Edge>,
-    stored: &Stored,
-    ranks: &[u32],
-    corpus: &Corpus,
-    bank: &[Features],
-    run: &Run,
-) -> Result<Vec<Vec<u32>>> {
+fn cluster(edges: Sorted<Edge>, known: &Known, run: &Run) -> Result<Vec<Vec<u32>>> {
     let options = run.options;
-    let cache = FeatureCache::new(&stored.store, corpus, bank, options.shingle_size);
+    let (stored, ranks) = (known.stored, known.ranks);
+    let cache = FeatureCache::new(known, options.shingle_size);
     let guard = cluster::ChainGuard {
         sample: options.chain_sample,
         min_support: options.chain_support,
@@ -708,9 +716,7 @@ impl std::ops::Deref for Held<'_> {
 /// full, which keeps it bounded and costs little (the guard's checks
 /// cluster around the groups being merged).
 struct FeatureCache<'a> {
-    store: &'a Store,
-    bank: &'a [Features],
-    corpus: &'a Corpus,
+    known: &'a Known<'a>,
     shingle_size: usize,
     cached: std::cell::RefCell<HashMap<u32, std::rc::Rc<Features>>>,
     error: std::cell::RefCell<Option<io::Error>>,
@@ -719,16 +725,9 @@ struct FeatureCache<'a> {
 const FEATURE_CACHE_DOCS: usize = 4096;
 
 impl<'a> FeatureCache<'a> {
-    fn new(
-        store: &'a Store,
-        corpus: &'a Corpus,
-        bank: &'a [Features],
-        shingle_size: usize,
-    ) -> Self {
+    fn new(known: &'a Known<'a>, shingle_size: usize) -> Self {
         FeatureCache {
-            store,
-            bank,
-            corpus,
+            known,
             shingle_size,
             cached: Default::default(),
             error: Default::default(),
@@ -737,15 +736,15 @@ impl<'a> FeatureCache<'a> {
 
     /// `None` after a read error, which [`Self::error`] then returns.
     fn get(&self, doc: u32) -> Option<Held<'a>> {
-        if let Some(f) = self.bank.get(doc as usize) {
+        if let Some(f) = self.known.bank.get(doc as usize) {
             return Some(Held::Bank(f));
         }
         if let Some(f) = self.cached.borrow().get(&doc) {
             return Some(Held::Cached(f.clone()));
         }
-        match self.store.read(doc) {
-            Ok(tokens) => {
-                let f = std::rc::Rc::new(self.corpus.features(tokens, self.shingle_size));
+        match self.known.rebuilt(doc, self.shingle_size) {
+            Ok(f) => {
+                let f = std::rc::Rc::new(f);
                 let mut cached = self.cached.borrow_mut();
                 if cached.len() >= FEATURE_CACHE_DOCS {
                     cached.clear();
