@@ -3,7 +3,9 @@
 //!
 //! `input` -> `text` -> `sketch` -> `index` -> `verify` -> `cluster` -> `report`
 //!
-//! with `scan` running the stages in order.
+//! Those modules hold the rules for one document or one pair, which the
+//! Spark job calls item by item (`steps`); `stages` streams a whole corpus
+//! through them in bounded memory, and `scan` runs the stages in order.
 //!
 //! ```
 //! use storydup::input::{InputOptions, read_all};
@@ -37,6 +39,7 @@ pub mod settings;
 pub mod showcase;
 pub mod sketch;
 pub mod spill;
+pub(crate) mod stages;
 pub mod steps;
 pub mod store;
 pub mod text;

@@ -1,0 +1,149 @@
+//! Verification: each distinct candidate pair's exact evidence.
+
+use rayon::prelude::*;
+use std::io;
+
+use super::segment::Stored;
+use super::{Run, Ticker, temp_error};
+use crate::corpus::Corpus;
+use crate::error::Result;
+use crate::index;
+use crate::records::{Edge, PairRecord};
+use crate::settings::ScanOptions;
+use crate::spill::{Sorted, Sorter};
+use crate::steps;
+use crate::types::ScoredPair;
+use crate::verify::Features;
+
+/// Candidate pairs verified per batch; the features of their documents are
+/// built for the batch and dropped after it.
+const VERIFY_BATCH: usize = 1 << 16;
+
+/// What verification leaves: the verified pairs sorted for the report, the
+/// clustering edges, and the counts.
+pub(crate) struct Verified {
+    pub(crate) pairs: Sorted<PairRecord>,
+    pub(crate) edges: Sorted<Edge>,
+    /// Distinct candidate pairs, and those verified.
+    pub(crate) distinct: usize,
+    pub(crate) count: usize,
+    /// The candidates themselves, with [`ScanOptions::keep_candidates`].
+    pub(crate) kept: Vec<(u32, u32)>,
+}
+
+/// What verification and clustering read about every document: the store
+/// and ranks, the corpus statistics, the features signing kept and every
+/// document's SimHash.
+pub(crate) struct Known<'a> {
+    pub(crate) stored: &'a Stored,
+    pub(crate) ranks: &'a [u32],
+    pub(crate) corpus: &'a Corpus,
+    pub(crate) bank: &'a [Features],
+    pub(crate) simhashes: &'a [u64],
+}
+
+impl Known<'_> {
+    /// The features of a document signing did not keep, built again.
+    pub(crate) fn rebuilt(&self, doc: u32, shingle_size: usize) -> io::Result<Features> {
+        let tokens = self.stored.store.read(doc)?;
+        let simhash = self.simhashes[doc as usize];
+        Ok(self.corpus.rebuilt(tokens, shingle_size, simhash))
+    }
+}
+
+/// Verifies the distinct candidates in batches, building the features each
+/// batch needs that signing did not keep.
+pub(crate) fn verify(candidates: Sorted<u64>, known: &Known, run: &mut Run) -> Result<Verified> {
+    let options = run.options;
+    let mut pairs: Sorter<PairRecord> = run.sorter();
+    let mut edges: Sorter<Edge> = run.sorter();
+    let mut kept = Vec::new();
+    let mut distinct = 0usize;
+    let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
+    let mut last = None;
+    let mut verify_batch = |batch: &mut Vec<(u32, u32)>| -> io::Result<()> {
+        for record in verify_pairs(batch, known, options)? {
+            edges.push(Edge {
+                weakness: u64::MAX - record.pair.evidence.score.to_bits(),
+                key: record.key,
+                a: record.pair.a,
+                b: record.pair.b,
+            })?;
+            pairs.push(record)?;
+        }
+        batch.clear();
+        Ok(())
+    };
+    let fail = |e| temp_error(&run.dir, e);
+    run.progress.stage("verifying", Some(candidates.len()));
+    let mut ticks = Ticker::new(run.progress);
+    for candidate in candidates {
+        ticks.tick();
+        let candidate = candidate.map_err(fail)?;
+        if last == Some(candidate) {
+            continue;
+        }
+        last = Some(candidate);
+        distinct += 1;
+        let pair = index::unpack(candidate);
+        if options.keep_candidates {
+            kept.push(pair);
+        }
+        batch.push(pair);
+        if batch.len() >= VERIFY_BATCH {
+            verify_batch(&mut batch).map_err(fail)?;
+        }
+    }
+    drop(ticks);
+    verify_batch(&mut batch).map_err(fail)?;
+    let count = pairs.len() as usize;
+    run.runs += pairs.runs() + edges.runs();
+    Ok(Verified {
+        pairs: pairs.finish().map_err(fail)?,
+        edges: edges.finish().map_err(fail)?,
+        distinct,
+        count,
+        kept,
+    })
+}
+
+/// One batch of candidate pairs verified in parallel, in batch order; the
+/// documents not kept in memory are rebuilt from the store, each once.
+pub(crate) fn verify_pairs(
+    batch: &[(u32, u32)],
+    known: &Known,
+    options: &ScanOptions,
+) -> io::Result<Vec<PairRecord>> {
+    let (bank, ranks) = (known.bank, known.ranks);
+    let in_bank = |d: u32| (d as usize) < bank.len();
+    let mut rebuilt: Vec<u32> = batch
+        .iter()
+        .flat_map(|p| [p.0, p.1])
+        .filter(|&d| !in_bank(d))
+        .collect();
+    rebuilt.par_sort_unstable();
+    rebuilt.dedup();
+    let built: Vec<Features> = rebuilt
+        .par_iter()
+        .map(|&d| known.rebuilt(d, options.shingle_size))
+        .collect::<io::Result<_>>()?;
+    let of = |d: u32| match bank.get(d as usize) {
+        Some(f) => f,
+        None => &built[rebuilt.binary_search(&d).unwrap_or_default()],
+    };
+    Ok(batch
+        .par_iter()
+        .filter_map(|&(x, y)| {
+            let (a, b) = if ranks[x as usize] <= ranks[y as usize] {
+                (x, y)
+            } else {
+                (y, x)
+            };
+            let evidence = steps::verify(of(a), of(b), options)?;
+            Some(PairRecord {
+                key: (ranks[a as usize] as u64) << 32 | ranks[b as usize] as u64,
+                pair: ScoredPair { a, b, evidence },
+            })
+        })
+        .collect())
+}
