@@ -40,4 +40,4 @@ else
     echo "throughput       $(echo "$docs / $seconds" | bc) docs/s (generator included)"
 fi
 echo "peak memory      $((peak_kb / 1024)) MB resident ($(echo "$peak_kb * 1024 / $docs" | bc) bytes per document)"
-grep -E '^  (time|candidates|verified|clusters|temporary files):' "$work/summary"
+grep -E '^  (time|candidates|verified pairs|clusters|temporary files):' "$work/summary"
