@@ -23,7 +23,7 @@ PYSPARK_PYTHON="$PWD/$venv/bin/python" /usr/bin/time -o "$work/spark.time" -f "%
     "$venv/bin/spark-submit" --master "$master" --driver-memory 4g \
     --conf spark.log.level=ERROR --conf spark.ui.enabled=false \
     spark/storydup_spark.py "$work/docs.jsonl" --out "$work/spark" > "$work/spark.log" 2>&1 \
-    || { tail -30 "$work/spark.log"; exit 1; }
+    || { grep -m 10 -E '^[A-Za-z.]*(Exception|Error)|Caused by' "$work/spark.log"; tail -30 "$work/spark.log"; exit 1; }
 
 read -r scan_s scan_kb < "$work/scan.time"
 read -r spark_s _ < "$work/spark.time"
