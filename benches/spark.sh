@@ -4,7 +4,11 @@
 # reports are byte-identical.
 # Usage: bash benches/spark.sh [DOCS] [MASTER]
 #   DOCS    documents to generate (default 20000)
-#   MASTER  Spark master (default local[*]; e.g. local-cluster[2,1,2048])
+#   MASTER  Spark master (default local[*]; e.g. local-cluster[2,1,2048]:
+#           two executors of one core and 2048 MB each. The executors are
+#           given the workers' memory: otherwise their heap is Spark's
+#           default of 1 GB, and spark-submit's --executor-memory does not
+#           reach a local-cluster master)
 # Needs the Python environment tests/run.sh makes (target/pyenv) and Java.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +16,10 @@ docs=${1:-20000}
 master=${2:-local[*]}
 venv=target/pyenv
 [ -x "$venv/bin/spark-submit" ] || { echo "run bash tests/run.sh first (it makes $venv)" >&2; exit 1; }
+executor=()
+if [[ $master =~ ^local-cluster\[[0-9]+,[0-9]+,([0-9]+)\]$ ]]; then
+    executor=(--conf "spark.executor.memory=${BASH_REMATCH[1]}m")
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -20,10 +28,12 @@ target/release/examples/generate --docs "$docs" --seed 3 --stdout > "$work/docs.
 /usr/bin/time -o "$work/scan.time" -f "%e %M" \
     target/release/storydup scan "$work/docs.jsonl" -q --no-html --out "$work/scan"
 PYSPARK_PYTHON="$PWD/$venv/bin/python" /usr/bin/time -o "$work/spark.time" -f "%e %M" \
-    "$venv/bin/spark-submit" --master "$master" --driver-memory 4g \
+    "$venv/bin/spark-submit" --master "$master" --driver-memory 4g "${executor[@]}" \
     --conf spark.log.level=ERROR --conf spark.ui.enabled=false \
     spark/storydup_spark.py "$work/docs.jsonl" --out "$work/spark" > "$work/spark.log" 2>&1 \
-    || { grep -m 10 -E '^[A-Za-z.]*(Exception|Error)|Caused by' "$work/spark.log"; tail -30 "$work/spark.log"; exit 1; }
+    || { cp "$work/spark.log" target/spark-failed.log
+         grep -m 10 -E '^[A-Za-z.]*(Exception|Error)|Caused by' "$work/spark.log"
+         echo "whole log: target/spark-failed.log"; exit 1; }
 
 read -r scan_s scan_kb < "$work/scan.time"
 read -r spark_s _ < "$work/spark.time"
