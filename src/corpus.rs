@@ -51,7 +51,8 @@ pub(crate) struct Tokenized {
 struct HalfContent {
     start: u32,
     len: u32,
-    terms: Vec<u64>,
+    /// Its distinct terms, as indices into [`Tokenized::term_counts`], sorted.
+    terms: Vec<u32>,
     /// The first half of a run of content (boilerplate breaks runs).
     opens_run: bool,
 }
@@ -103,6 +104,27 @@ fn runs(kept: &[std::ops::Range<u32>]) -> Vec<std::ops::Range<u32>> {
     out
 }
 
+/// The distinct values of a sequence, sorted, and each position's value as
+/// its index among them: one sort of (value, position) pairs, where sorting
+/// the values and searching each again would cost a search per position.
+fn distinct_in_order(sequence: impl Iterator<Item = u32>) -> (Vec<u32>, Vec<u32>) {
+    let mut keyed: Vec<u64> = sequence
+        .enumerate()
+        .map(|(i, v)| u64::from(v) << 32 | i as u64)
+        .collect();
+    keyed.sort_unstable();
+    let mut distinct: Vec<u32> = Vec::with_capacity(keyed.len());
+    let mut order = vec![0u32; keyed.len()];
+    for k in keyed {
+        let value = (k >> 32) as u32;
+        if distinct.last() != Some(&value) {
+            distinct.push(value);
+        }
+        order[k as u32 as usize] = distinct.len() as u32 - 1;
+    }
+    (distinct, order)
+}
+
 /// `shingle_size` 0 skips the shingles (signing does not need them).
 fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> Tokenized {
     let tokens = &doc.tokens.tokens;
@@ -115,17 +137,18 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
         (Vec::new(), Vec::new())
     } else {
         let words: Vec<u64> = kept_tokens().map(|t| t.word as u64).collect();
-        let mut high: Vec<u32> = sketch::shingles(&words, shingle_size)
-            .iter()
-            .map(|h| (h >> 32) as u32)
-            .collect();
-        // Sorted 64-bit hashes stay sorted by their high halves.
-        high.dedup();
-        let order = sketch::shingle_sequence(&words, shingle_size)
-            .map(|h| high.partition_point(|&x| x < (h >> 32) as u32) as u32)
-            .collect();
-        (high, order)
+        distinct_in_order(sketch::shingle_sequence(&words, shingle_size).map(|h| (h >> 32) as u32))
     };
+    // Each occurrence of a term as its index among the document's distinct
+    // terms: the halves list indices, which need no search to weigh.
+    let (distinct, occurrences) = distinct_in_order(kept_tokens().filter_map(|t| t.term));
+    let mut counts = vec![0u32; distinct.len()];
+    for &k in &occurrences {
+        counts[k as usize] += 1;
+    }
+    let term_counts = distinct.iter().map(|&t| u64::from(t)).zip(counts).collect();
+    // The halves cut the runs in order, so they take the occurrences in order.
+    let mut occurrences = occurrences.into_iter();
     let mut halves = Vec::new();
     for run in &runs {
         let n = (run.end - run.start) as usize;
@@ -133,11 +156,11 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
         for j in 0..parts {
             let start = run.start as usize + n * j / parts;
             let end = run.start as usize + n * (j + 1) / parts;
-            let mut terms: Vec<u64> = tokens[start..end]
+            let with_term = tokens[start..end]
                 .iter()
-                .filter_map(|t| t.term)
-                .map(u64::from)
-                .collect();
+                .filter(|t| t.term.is_some())
+                .count();
+            let mut terms: Vec<u32> = occurrences.by_ref().take(with_term).collect();
             terms.sort_unstable();
             terms.dedup();
             halves.push(HalfContent {
@@ -148,15 +171,6 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
             });
         }
     }
-    let mut all_terms: Vec<u64> = kept_tokens()
-        .filter_map(|t| t.term)
-        .map(u64::from)
-        .collect();
-    all_terms.sort_unstable();
-    let term_counts = all_terms
-        .chunk_by(|x, y| x == y)
-        .map(|run| (run[0], run.len() as u32))
-        .collect();
     Tokenized {
         shingles,
         shingle_order,
@@ -327,7 +341,7 @@ pub(crate) fn features(
     anchors: bool,
     simhash: Option<u64>,
 ) -> (Features, Vec<u64>) {
-    // Each distinct term's IDF once; the halves look it up here.
+    // Each distinct term's IDF once; the halves take theirs by index.
     let terms: Vec<(Term, f32)> = doc
         .term_counts
         .iter()
@@ -338,10 +352,6 @@ pub(crate) fn features(
             )
         })
         .collect();
-    let weight = |term: &u64| match terms.binary_search_by_key(term, |t| t.0 as u64) {
-        Ok(i) => terms[i].1,
-        Err(_) => sketch::idf(n, df.get(term).copied().unwrap_or(0) as u64) as f32,
-    };
     let halves: Vec<(Half, HalfTerms)> = doc
         .halves
         .iter()
@@ -351,10 +361,7 @@ pub(crate) fn features(
                 len: h.len,
                 opens_run: h.opens_run,
             };
-            (
-                half,
-                h.terms.iter().map(|t| (*t as Term, weight(t))).collect(),
-            )
+            (half, h.terms.iter().map(|&k| terms[k as usize]).collect())
         })
         .collect();
     let anchors = if anchors {
@@ -366,7 +373,8 @@ pub(crate) fn features(
         sketch::weighted_simhash(
             doc.term_counts
                 .iter()
-                .map(|(t, count)| (*t, *count as f64 * weight(t) as f64)),
+                .zip(&terms)
+                .map(|((t, count), (_, weight))| (*t, *count as f64 * *weight as f64)),
         )
     });
     let features = Features {
@@ -437,6 +445,30 @@ impl Corpus {
             boilerplate,
             df,
             documents: n as u64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::SplitMix64;
+
+    #[test]
+    fn distinct_in_order_ranks_each_position() {
+        let mut rng = SplitMix64::new(9);
+        for len in [0usize, 1, 2, 7, 300] {
+            let sequence: Vec<u32> = (0..len).map(|_| rng.below(40) as u32).collect();
+            let (distinct, order) = distinct_in_order(sequence.iter().copied());
+            let mut expected = sequence.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            assert_eq!(distinct, expected);
+            let ranks: Vec<u32> = sequence
+                .iter()
+                .map(|v| expected.binary_search(v).unwrap() as u32)
+                .collect();
+            assert_eq!(order, ranks);
         }
     }
 }
