@@ -1080,6 +1080,20 @@ fn side_bound(
     shared: impl Iterator<Item = u32>,
     options: &VerifyOptions,
 ) -> (f64, f64) {
+    if !x.masks.is_empty() {
+        // At most 32 passages (64 halves): a buffer on the stack, and each
+        // term's passages straight from its bits.
+        let mut with_other = [0f64; 32];
+        for k in shared {
+            let weight = x.terms[k as usize].1 as f64;
+            let mut passages = passage_bits(x.masks[k as usize]);
+            while passages != 0 {
+                with_other[passages.trailing_zeros() as usize & 31] += weight;
+                passages &= passages - 1;
+            }
+        }
+        return side_bound_of(x, &with_other[..x.passages()], options);
+    }
     // One buffer per thread, reused: most candidates stop at this bound.
     thread_local!(static WITH_OTHER: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) });
     WITH_OTHER.with_borrow_mut(|with_other| {
