@@ -39,22 +39,15 @@ pub(crate) struct Tokenized {
     /// Each word position's shingle, as its index in `shingles`.
     shingle_order: Vec<u32>,
     /// The content cut into half passages (see [`PASSAGE_WORDS`]): the first
-    /// word's index, the word count, and the distinct terms, sorted; two
-    /// consecutive halves of one run of content make a passage or a window.
-    halves: Vec<HalfContent>,
+    /// word's index and the word count; two consecutive halves of one run of
+    /// content make a passage or a window.
+    halves: Vec<Half>,
+    /// Each half's distinct terms, as indices into `term_counts`.
+    half_terms: HalfTerms,
     /// Term counts over the whole document, sorted by term.
     term_counts: Vec<(u64, u32)>,
     /// Words of content (boilerplate left out).
     words: u32,
-}
-
-struct HalfContent {
-    start: u32,
-    len: u32,
-    /// Its distinct terms, as indices into [`Tokenized::term_counts`], sorted.
-    terms: Vec<u32>,
-    /// The first half of a run of content (boilerplate breaks runs).
-    opens_run: bool,
 }
 
 /// Words per passage. Coverage is measured on passages of this many
@@ -125,6 +118,19 @@ fn distinct_in_order(sequence: impl Iterator<Item = u32>) -> (Vec<u32>, Vec<u32>
     (distinct, order)
 }
 
+/// Moves the distinct values of a sorted slice to its front; returns how
+/// many there are.
+fn dedup_sorted(values: &mut [u32]) -> usize {
+    let mut kept = 0;
+    for i in 0..values.len() {
+        if i == 0 || values[i] != values[kept - 1] {
+            values[kept] = values[i];
+            kept += 1;
+        }
+    }
+    kept
+}
+
 /// `shingle_size` 0 skips the shingles (signing does not need them).
 fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> Tokenized {
     let tokens = &doc.tokens.tokens;
@@ -149,7 +155,13 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
     let term_counts = distinct.iter().map(|&t| u64::from(t)).zip(counts).collect();
     // The halves cut the runs in order, so they take the occurrences in order.
     let mut occurrences = occurrences.into_iter();
-    let mut halves = Vec::new();
+    // Sized exactly: the halves are kept with the features.
+    let count = runs
+        .iter()
+        .map(|r| 2 * ((r.end - r.start) as usize).div_ceil(PASSAGE_WORDS))
+        .sum();
+    let mut halves = Vec::with_capacity(count);
+    let mut half_terms = HalfTerms::default();
     for run in &runs {
         let n = (run.end - run.start) as usize;
         let parts = 2 * n.div_ceil(PASSAGE_WORDS);
@@ -160,13 +172,18 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
                 .iter()
                 .filter(|t| t.term.is_some())
                 .count();
-            let mut terms: Vec<u32> = occurrences.by_ref().take(with_term).collect();
-            terms.sort_unstable();
-            terms.dedup();
-            halves.push(HalfContent {
+            let from = half_terms.terms.len();
+            half_terms
+                .terms
+                .extend(occurrences.by_ref().take(with_term));
+            let own = &mut half_terms.terms[from..];
+            own.sort_unstable();
+            let distinct = from + dedup_sorted(own);
+            half_terms.terms.truncate(distinct);
+            half_terms.close();
+            halves.push(Half {
                 start: start as u32,
                 len: (end - start) as u32,
-                terms,
                 opens_run: j == 0,
             });
         }
@@ -175,6 +192,7 @@ fn content(doc: &Segmented, boilerplate: &HashSet<u64>, shingle_size: usize) -> 
         shingles,
         shingle_order,
         halves,
+        half_terms,
         term_counts,
         words: kept_tokens().count() as u32,
     }
@@ -242,18 +260,24 @@ pub struct Signed {
 
 /// Each window's `rarest` rarest terms (heaviest first, ties to the
 /// smaller term), each pair of them one key.
-fn window_anchors(halves: &[(Half, HalfTerms)], rarest: usize) -> Vec<u64> {
+fn window_anchors(
+    halves: &[Half],
+    half_terms: &HalfTerms,
+    terms: &[(Term, f32)],
+    rarest: usize,
+) -> Vec<u64> {
     let mut anchors = Vec::new();
     if rarest == 0 {
         return anchors;
     }
     let mut top: Vec<(Term, f32)> = Vec::with_capacity(rarest + 1);
     let before = |x: &(Term, f32), y: &(Term, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)).is_lt();
-    for pair in halves.windows(2).filter(|w| !w[1].0.opens_run) {
+    for h in (0..halves.len().saturating_sub(1)).filter(|&h| !halves[h + 1].opens_run) {
         // A pass keeping the few best, not a sort of the window's terms: a
         // term in both halves weighs the same in each, so it is met twice.
         top.clear();
-        for &t in pair[0].1.iter().chain(&pair[1].1) {
+        for &k in half_terms.of(h).iter().chain(half_terms.of(h + 1)) {
+            let t = terms[k as usize];
             if top.len() == rarest && !before(&t, &top[rarest - 1]) || top.contains(&t) {
                 continue;
             }
@@ -352,20 +376,8 @@ pub(crate) fn features(
             )
         })
         .collect();
-    let halves: Vec<(Half, HalfTerms)> = doc
-        .halves
-        .iter()
-        .map(|h| {
-            let half = Half {
-                start: h.start,
-                len: h.len,
-                opens_run: h.opens_run,
-            };
-            (half, h.terms.iter().map(|&k| terms[k as usize]).collect())
-        })
-        .collect();
     let anchors = if anchors {
-        window_anchors(&halves, ANCHOR_TERMS)
+        window_anchors(&doc.halves, &doc.half_terms, &terms, ANCHOR_TERMS)
     } else {
         Vec::new()
     };
@@ -383,7 +395,7 @@ pub(crate) fn features(
         rare_weight: sketch::idf(n, rare_document_frequency(n)) as f32,
         words: doc.words,
         simhash,
-        ..Features::index(halves, terms)
+        ..Features::index(doc.halves, &doc.half_terms, terms)
     };
     (features, anchors)
 }

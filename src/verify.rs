@@ -81,69 +81,87 @@ pub struct Features {
     pub simhash: u64,
 }
 
-/// Distinct terms of one half, with their weights, sorted by term.
-pub type HalfTerms = Vec<(Term, f32)>;
+/// Each half's distinct terms, as indices into the document's terms
+/// (sorted, so in term order): half h's are `terms[ends[h - 1]..ends[h]]`.
+/// One list for the whole document instead of one per half.
+#[derive(Clone, Debug, Default)]
+pub struct HalfTerms {
+    pub terms: Vec<u32>,
+    pub ends: Vec<u32>,
+}
 
-/// The weight of the distinct terms of two sorted term lists, summed in
-/// term order.
-fn union_weight(a: &[(Term, f32)], b: &[(Term, f32)]) -> f32 {
-    let (mut i, mut j, mut total) = (0, 0, 0f32);
-    while i < a.len() || j < b.len() {
-        match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) if x.0 == y.0 => {
-                total += x.1;
-                i += 1;
-                j += 1;
-            }
-            (Some(x), Some(y)) if x.0 < y.0 => {
-                total += x.1;
-                i += 1;
-            }
-            (Some(x), None) => {
-                total += x.1;
-                i += 1;
-            }
-            (_, Some(y)) => {
-                total += y.1;
-                j += 1;
-            }
-            (None, None) => break,
-        }
+impl HalfTerms {
+    /// Half `h`'s term indices.
+    pub fn of(&self, h: usize) -> &[u32] {
+        let start = if h == 0 { 0 } else { self.ends[h - 1] };
+        &self.terms[start as usize..self.ends[h] as usize]
     }
-    total
+
+    /// Closes the current half: the indices pushed since the last close.
+    pub fn close(&mut self) {
+        self.ends.push(self.terms.len() as u32);
+    }
+}
+
+/// The weight of the distinct terms of two sorted lists of term indices,
+/// summed in term order.
+fn union_weight(terms: &[(Term, f32)], a: &[u32], b: &[u32]) -> f32 {
+    let (mut i, mut j, mut total) = (0, 0, 0f32);
+    loop {
+        let k = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) => {
+                i += usize::from(x <= y);
+                j += usize::from(y <= x);
+                x.min(y)
+            }
+            (Some(&x), None) => {
+                i += 1;
+                x
+            }
+            (None, Some(&y)) => {
+                j += 1;
+                y
+            }
+            (None, None) => return total,
+        };
+        total += terms[k as usize].1;
+    }
 }
 
 impl Features {
     /// The index of a document's halves (every run of content holds an even
     /// number of them), whose distinct terms, sorted, are `terms`.
-    pub fn index(halves: Vec<(Half, HalfTerms)>, terms: Vec<(Term, f32)>) -> Features {
-        Features::build(halves, terms, true)
+    pub fn index(halves: Vec<Half>, half_terms: &HalfTerms, terms: Vec<(Term, f32)>) -> Features {
+        Features::build(halves, half_terms, terms, true)
     }
 
     /// `masks`: index a short document by bits; otherwise, or for a long
     /// one, by (term, half) postings.
-    fn build(halves: Vec<(Half, HalfTerms)>, terms: Vec<(Term, f32)>, masks: bool) -> Features {
+    fn build(
+        halves: Vec<Half>,
+        half_terms: &HalfTerms,
+        terms: Vec<(Term, f32)>,
+        masks: bool,
+    ) -> Features {
         let (mut postings, mut offsets, mut term_masks, mut window_mask) =
             (Vec::new(), Vec::new(), Vec::new(), 0);
+        let of = |h: usize| half_terms.of(h);
         if masks && halves.len() <= 64 {
             term_masks = vec![0u64; terms.len()];
-            for (h, (_, half_terms)) in halves.iter().enumerate() {
-                for t in half_terms {
-                    if let Ok(k) = terms.binary_search_by_key(&t.0, |x| x.0) {
-                        term_masks[k] |= 1 << h;
-                    }
+            for h in 0..halves.len() {
+                for &k in of(h) {
+                    term_masks[k as usize] |= 1 << h;
                 }
             }
             window_mask = halves
                 .windows(2)
                 .enumerate()
-                .filter(|(_, w)| !w[1].0.opens_run)
+                .filter(|(_, w)| !w[1].opens_run)
                 .fold(0u64, |m, (h, _)| m | 1 << h);
         } else {
-            postings = halves
-                .iter()
-                .enumerate()
-                .flat_map(|(h, (_, t))| t.iter().map(move |t| (t.0, h as u32)))
+            postings = (0..halves.len())
+                .flat_map(|h| of(h).iter().map(move |&k| (k, h as u32)))
+                .map(|(k, h)| (terms[k as usize].0, h))
                 .collect();
             postings.sort_unstable();
             offsets.reserve(terms.len() + 1);
@@ -154,17 +172,19 @@ impl Features {
             }
             offsets.push(postings.len() as u32);
         }
-        let passage_weights = halves
-            .chunks(2)
-            .map(|pair| union_weight(&pair[0].1, pair.get(1).map_or(&[][..], |h| &h.1)))
+        let passage_weights = (0..halves.len())
+            .step_by(2)
+            .map(|h| {
+                let second = if h + 1 < halves.len() { of(h + 1) } else { &[] };
+                union_weight(&terms, of(h), second)
+            })
             .collect();
-        let window_weights = halves
-            .windows(2)
-            .map(|w| {
-                if w[1].0.opens_run {
+        let window_weights = (0..halves.len().saturating_sub(1))
+            .map(|h| {
+                if halves[h + 1].opens_run {
                     0.0
                 } else {
-                    union_weight(&w[0].1, &w[1].1)
+                    union_weight(&terms, of(h), of(h + 1))
                 }
             })
             .collect();
@@ -173,7 +193,7 @@ impl Features {
             offsets,
             masks: term_masks,
             window_mask,
-            halves: halves.into_iter().map(|(h, _)| h).collect(),
+            halves,
             passage_weights,
             window_weights,
             terms,
@@ -1320,25 +1340,29 @@ mod tests {
         terms.sort_by_key(|t| t.0);
         terms.dedup_by_key(|t| t.0);
         let words = 15 * halves.len() as u32;
-        let halves: Vec<(Half, HalfTerms)> = halves
-            .into_iter()
-            .enumerate()
-            .map(|(h, mut t)| {
-                t.sort_unstable();
-                t.dedup();
-                let half = Half {
-                    start: 15 * h as u32,
-                    len: 15,
-                    opens_run: h == 0,
-                };
-                (half, t.into_iter().map(|t| (t, weigh(t))).collect())
+        let mut half_terms = HalfTerms::default();
+        for t in &halves {
+            let mut k: Vec<u32> = t
+                .iter()
+                .map(|t| terms.binary_search_by_key(t, |x| x.0).unwrap() as u32)
+                .collect();
+            k.sort_unstable();
+            k.dedup();
+            half_terms.terms.extend(k);
+            half_terms.close();
+        }
+        let halves = (0..halves.len())
+            .map(|h| Half {
+                start: 15 * h as u32,
+                len: 15,
+                opens_run: h == 0,
             })
             .collect();
         Features {
             shingles,
             rare_weight,
             words,
-            ..Features::build(halves, terms, masks)
+            ..Features::build(halves, &half_terms, terms, masks)
         }
     }
 
