@@ -224,20 +224,21 @@ pub(crate) fn frequent(
     Ok(out)
 }
 
-/// In how many documents each key occurs (each document lists its keys once).
+/// In how many documents each term occurs (each document lists its terms
+/// once; terms are 32-bit, listed as 64-bit numbers).
 pub(crate) fn count_in_documents(
     keys: impl ParallelIterator<Item = Vec<u64>>,
-) -> HashMap<u64, u32> {
-    keys.fold(HashMap::default, |mut df: HashMap<u64, u32>, keys| {
+) -> HashMap<Term, u32> {
+    keys.fold(HashMap::default, |mut df: HashMap<Term, u32>, keys| {
         for key in keys {
-            *df.entry(key).or_default() += 1;
+            *df.entry(key as Term).or_default() += 1;
         }
         df
     })
     .reduce(HashMap::default, merge_counts)
 }
 
-pub(crate) fn merge_counts(a: HashMap<u64, u32>, b: HashMap<u64, u32>) -> HashMap<u64, u32> {
+pub(crate) fn merge_counts(a: HashMap<Term, u32>, b: HashMap<Term, u32>) -> HashMap<Term, u32> {
     let (mut into, from) = if a.len() < b.len() { (b, a) } else { (a, b) };
     for (term, n) in from {
         *into.entry(term).or_default() += n;
@@ -300,11 +301,40 @@ fn window_anchors(
 /// What turns a stored document into features: the corpus statistics.
 pub struct Corpus {
     pub(crate) boilerplate: HashSet<u64>,
-    pub(crate) df: HashMap<u64, u32>,
+    /// Documents each term occurs in (keyed by the 32-bit term: half the
+    /// table a 64-bit key makes, and every document's terms are looked up).
+    pub(crate) df: HashMap<Term, u32>,
     pub(crate) documents: u64,
+    /// The IDF of a term in 0, 1, ... documents, for the counts most terms
+    /// have: a logarithm per term was a tenth of building features.
+    idf_by_count: Vec<f32>,
 }
 
+/// Document counts [`Corpus::idf_by_count`] holds the IDF of.
+const IDF_TABLE: u64 = 1 << 16;
+
 impl Corpus {
+    pub(crate) fn new(boilerplate: HashSet<u64>, df: HashMap<Term, u32>, documents: u64) -> Corpus {
+        let idf_by_count = (0..=documents.min(IDF_TABLE))
+            .map(|count| sketch::idf(documents, count) as f32)
+            .collect();
+        Corpus {
+            boilerplate,
+            df,
+            documents,
+            idf_by_count,
+        }
+    }
+
+    /// A term's IDF in this corpus (the most for an unseen term).
+    fn weight(&self, term: Term) -> f32 {
+        let count = self.df.get(&term).copied().unwrap_or(0);
+        match self.idf_by_count.get(count as usize) {
+            Some(&idf) => idf,
+            None => sketch::idf(self.documents, count as u64) as f32,
+        }
+    }
+
     pub(crate) fn content(&self, tokens: text::Tokens, shingle_size: usize) -> Tokenized {
         content(&segmented(tokens), &self.boilerplate, shingle_size)
     }
@@ -312,7 +342,7 @@ impl Corpus {
     /// A document's verification features (no signature).
     pub(crate) fn features(&self, tokens: text::Tokens, shingle_size: usize) -> Features {
         let content = self.content(tokens, shingle_size);
-        features(content, &self.df, self.documents, false, None).0
+        features(content, self, false, None).0
     }
 
     /// The features of a document signed before, whose SimHash is known:
@@ -324,7 +354,7 @@ impl Corpus {
         simhash: u64,
     ) -> Features {
         let content = self.content(tokens, shingle_size);
-        features(content, &self.df, self.documents, false, Some(simhash)).0
+        features(content, self, false, Some(simhash)).0
     }
 
     /// The verification features of a text of this corpus, exactly as the
@@ -345,7 +375,7 @@ impl Corpus {
     ) -> Signed {
         let doc = self.content(tokens, shingle_size);
         let signature = sketch::minhash(doc.term_counts.iter().map(|(t, _)| *t), options.num_perm);
-        let (features, anchors) = features(doc, &self.df, self.documents, true, None);
+        let (features, anchors) = features(doc, self, true, None);
         Signed {
             band_keys: banding.keys(&signature),
             anchors,
@@ -360,21 +390,16 @@ impl Corpus {
 /// when known, else computed.
 pub(crate) fn features(
     doc: Tokenized,
-    df: &HashMap<u64, u32>,
-    n: u64,
+    corpus: &Corpus,
     anchors: bool,
     simhash: Option<u64>,
 ) -> (Features, Vec<u64>) {
+    let n = corpus.documents;
     // Each distinct term's IDF once; the halves take theirs by index.
     let terms: Vec<(Term, f32)> = doc
         .term_counts
         .iter()
-        .map(|&(t, _)| {
-            (
-                t as Term,
-                sketch::idf(n, df.get(&t).copied().unwrap_or(0) as u64) as f32,
-            )
-        })
+        .map(|&(t, _)| (t as Term, corpus.weight(t as Term)))
         .collect();
     let anchors = if anchors {
         window_anchors(&doc.halves, &doc.half_terms, &terms, ANCHOR_TERMS)
@@ -453,11 +478,7 @@ impl Corpus {
         hashes.par_sort_unstable();
         let boilerplate = frequent(hashes.into_iter().map(Ok), min_docs).unwrap_or_default();
         let df = count_in_documents(segmented.par_iter().map(|d| content_terms(d, &boilerplate)));
-        Corpus {
-            boilerplate,
-            df,
-            documents: n as u64,
-        }
+        Corpus::new(boilerplate, df, n as u64)
     }
 }
 

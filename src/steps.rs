@@ -68,11 +68,14 @@ impl CorpusStats {
         documents: u64,
     ) -> Self {
         CorpusStats {
-            corpus: Corpus {
-                boilerplate: boilerplate.into_iter().collect(),
-                df: document_frequencies.into_iter().collect(),
+            corpus: Corpus::new(
+                boilerplate.into_iter().collect(),
+                document_frequencies
+                    .into_iter()
+                    .map(|(term, n)| (term as u32, n))
+                    .collect(),
                 documents,
-            },
+            ),
         }
     }
 
@@ -99,7 +102,12 @@ impl CorpusStats {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut boilerplate: Vec<u64> = self.corpus.boilerplate.iter().copied().collect();
         boilerplate.sort_unstable();
-        let mut df: Vec<(u64, u32)> = self.corpus.df.iter().map(|(&t, &n)| (t, n)).collect();
+        let mut df: Vec<(u64, u32)> = self
+            .corpus
+            .df
+            .iter()
+            .map(|(&t, &n)| (t.into(), n))
+            .collect();
         df.sort_unstable();
         let mut out = Vec::with_capacity(32 + boilerplate.len() * 8 + df.len() * 12);
         out.extend_from_slice(STATS_MAGIC);

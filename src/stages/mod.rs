@@ -187,7 +187,7 @@ mod tests {
         let corpus = statistics::count(&stored, sentences, &mut run).unwrap();
         assert_eq!(corpus.documents, 5);
         // A name in every article counts five documents.
-        let putin = crate::text::tokenize("Putin").tokens[0].term.unwrap() as u64;
+        let putin = crate::text::tokenize("Putin").tokens[0].term.unwrap();
         assert_eq!(corpus.df[&putin], 5);
 
         let signed = sign::sign(&stored.store, &corpus, &mut run).unwrap();

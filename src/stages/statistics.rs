@@ -34,9 +34,5 @@ pub(crate) fn count(stored: &Stored, sentences: Sorter<u64>, run: &mut Run) -> R
             .map_err(fail)?;
         df = merge_counts(df, count_in_documents(terms.into_par_iter()));
     }
-    Ok(Corpus {
-        boilerplate,
-        df,
-        documents: n as u64,
-    })
+    Ok(Corpus::new(boilerplate, df, n as u64))
 }
