@@ -6,7 +6,7 @@ use std::io;
 use crate::error::Result;
 use crate::input::Document;
 use crate::spill::Sorted;
-use crate::stages::verify::Known;
+use crate::stages::verify::{Kept, Known};
 use crate::stages::{Run, candidates, cluster, segment, sign, statistics, temp_error, verify};
 
 pub use crate::corpus::{ANCHOR_TERMS, Signed, sign_all};
@@ -82,12 +82,13 @@ pub fn scan_stream(
         stored: &stored,
         ranks: &ranks,
         corpus: &corpus,
-        bank: &signed.bank,
         simhashes: &candidates.simhashes,
     };
-    let verified = verify::verify(candidates.pairs, &known, &mut run)?;
+    let features_kept = signed.bank.len();
+    let mut kept = Kept::new(signed.bank, plan.feature_memory);
+    let verified = verify::verify(candidates.pairs, &known, &mut kept, &mut run)?;
     run.lap("verify");
-    let clusters = cluster::cluster(verified.edges, &known, &run)?;
+    let clusters = cluster::cluster(verified.edges, &known, &kept, &run)?;
     run.lap("cluster");
 
     let stats = ScanStats {
@@ -103,7 +104,7 @@ pub fn scan_stream(
         boilerplate: corpus.boilerplate.len(),
         temp_bytes: stored.store.bytes(),
         spilled_runs: run.runs,
-        features_kept: signed.bank.len(),
+        features_kept,
         skipped: None,
         stages: run.stages,
     };

@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::io;
 
-use super::verify::Known;
+use super::verify::{Kept, Known};
 use super::{Run, Ticker};
 use crate::error::Result;
 use crate::records::Edge;
@@ -15,10 +15,15 @@ use crate::verify::Features;
 /// Clusters along the edges, strongest first, behind the chain guard,
 /// which checks pairs of earlier members: their features come from the
 /// store through a small cache.
-pub(crate) fn cluster(edges: Sorted<Edge>, known: &Known, run: &Run) -> Result<Vec<Vec<u32>>> {
+pub(crate) fn cluster(
+    edges: Sorted<Edge>,
+    known: &Known,
+    kept: &Kept,
+    run: &Run,
+) -> Result<Vec<Vec<u32>>> {
     let options = run.options;
     let (stored, ranks) = (known.stored, known.ranks);
-    let cache = FeatureCache::new(known, options.shingle_size);
+    let cache = FeatureCache::new(known, kept, options.shingle_size);
     let guard = crate::cluster::ChainGuard {
         sample: options.chain_sample,
         min_support: options.chain_support,
@@ -55,7 +60,7 @@ pub(crate) fn cluster(edges: Sorted<Edge>, known: &Known, run: &Run) -> Result<V
     Ok(clusters)
 }
 
-/// Features held in the bank or in the cache.
+/// Features kept by verification or in the cache.
 pub(crate) enum Held<'a> {
     Bank(&'a Features),
     Cached(std::rc::Rc<Features>),
@@ -76,6 +81,7 @@ impl std::ops::Deref for Held<'_> {
 /// cluster around the groups being merged).
 pub(crate) struct FeatureCache<'a> {
     pub(crate) known: &'a Known<'a>,
+    pub(crate) kept: &'a Kept,
     pub(crate) shingle_size: usize,
     pub(crate) cached: std::cell::RefCell<HashMap<u32, std::rc::Rc<Features>>>,
     pub(crate) error: std::cell::RefCell<Option<io::Error>>,
@@ -84,9 +90,10 @@ pub(crate) struct FeatureCache<'a> {
 pub(crate) const FEATURE_CACHE_DOCS: usize = 4096;
 
 impl<'a> FeatureCache<'a> {
-    pub(crate) fn new(known: &'a Known<'a>, shingle_size: usize) -> Self {
+    pub(crate) fn new(known: &'a Known<'a>, kept: &'a Kept, shingle_size: usize) -> Self {
         FeatureCache {
             known,
+            kept,
             shingle_size,
             cached: Default::default(),
             error: Default::default(),
@@ -95,7 +102,7 @@ impl<'a> FeatureCache<'a> {
 
     /// `None` after a read error, which [`Self::error`] then returns.
     pub(crate) fn get(&self, doc: u32) -> Option<Held<'a>> {
-        if let Some(f) = self.known.bank.get(doc as usize) {
+        if let Some(f) = self.kept.get(doc) {
             return Some(Held::Bank(f));
         }
         if let Some(f) = self.cached.borrow().get(&doc) {

@@ -208,17 +208,18 @@ mod tests {
             stored: &stored,
             ranks: &ranks,
             corpus: &corpus,
-            bank: &signed.bank,
             simhashes: &candidates.simhashes,
         };
+        let mut kept = verify::Kept::new(signed.bank, run.options.feature_memory);
         let mut sorter: Sorter<u64> = run.sorter();
         for p in [(0, 1), (2, 3), (0, 1)] {
             sorter.push(crate::index::pack(p)).unwrap();
         }
-        let verified = verify::verify(sorter.finish().unwrap(), &known, &mut run).unwrap();
+        let verified =
+            verify::verify(sorter.finish().unwrap(), &known, &mut kept, &mut run).unwrap();
         assert_eq!((verified.distinct, verified.count), (2, 1));
 
-        let clusters = cluster::cluster(verified.edges, &known, &run).unwrap();
+        let clusters = cluster::cluster(verified.edges, &known, &kept, &run).unwrap();
         assert_eq!(clusters, vec![vec![0, 1]]);
     }
 }

@@ -1,6 +1,7 @@
 //! Verification: each distinct candidate pair's exact evidence.
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 use std::io;
 
 use super::segment::Stored;
@@ -32,14 +33,66 @@ pub(crate) struct Verified {
 }
 
 /// What verification and clustering read about every document: the store
-/// and ranks, the corpus statistics, the features signing kept and every
-/// document's SimHash.
+/// and ranks, the corpus statistics and every document's SimHash.
 pub(crate) struct Known<'a> {
     pub(crate) stored: &'a Stored,
     pub(crate) ranks: &'a [u32],
     pub(crate) corpus: &'a Corpus,
-    pub(crate) bank: &'a [Features],
     pub(crate) simhashes: &'a [u64],
+}
+
+/// Features kept in memory from one batch of pairs to the next, up to a
+/// budget of bytes: at first those signing kept (the first documents),
+/// then those each batch built. Pairs come in order of their first
+/// document, and a dump's rewrites mostly lie near their source (news is
+/// written in order of time), so the documents a batch needs are mostly
+/// those the batches before it built: each is built about once, where
+/// building per batch built most documents once per pair they are in. Over
+/// the budget, the documents before the current pair go first (no later
+/// pair needs them), then the furthest ones.
+pub(crate) struct Kept {
+    features: HashMap<u32, Features>,
+    bytes: usize,
+    budget: usize,
+}
+
+impl Kept {
+    /// `bank`: the features of documents 0, 1, ... that signing kept.
+    pub(crate) fn new(bank: Vec<Features>, budget: usize) -> Kept {
+        let bytes = bank.iter().map(Features::heap_bytes).sum();
+        Kept {
+            features: (0u32..).zip(bank).collect(),
+            bytes,
+            budget,
+        }
+    }
+
+    pub(crate) fn get(&self, doc: u32) -> Option<&Features> {
+        self.features.get(&doc)
+    }
+
+    /// Keeps what a batch built; `next`: the first document of the pairs
+    /// still to come.
+    fn keep(&mut self, built: impl Iterator<Item = (u32, Features)>, next: u32) {
+        for (doc, f) in built {
+            self.bytes += f.heap_bytes();
+            self.features.insert(doc, f);
+        }
+        if self.bytes <= self.budget {
+            return;
+        }
+        let mut docs: Vec<u32> = self.features.keys().copied().collect();
+        docs.sort_unstable();
+        let (before, after) = docs.split_at(docs.partition_point(|&d| d < next));
+        for &doc in before.iter().chain(after.iter().rev()) {
+            if self.bytes <= self.budget {
+                break;
+            }
+            if let Some(f) = self.features.remove(&doc) {
+                self.bytes -= f.heap_bytes();
+            }
+        }
+    }
 }
 
 impl Known<'_> {
@@ -52,17 +105,24 @@ impl Known<'_> {
 }
 
 /// Verifies the distinct candidates in batches, building the features each
-/// batch needs that signing did not keep.
-pub(crate) fn verify(candidates: Sorted<u64>, known: &Known, run: &mut Run) -> Result<Verified> {
+/// batch needs that are not kept ([`Kept`]).
+pub(crate) fn verify(
+    candidates: Sorted<u64>,
+    known: &Known,
+    kept: &mut Kept,
+    run: &mut Run,
+) -> Result<Verified> {
     let options = run.options;
     let mut pairs: Sorter<PairRecord> = run.sorter();
     let mut edges: Sorter<Edge> = run.sorter();
-    let mut kept = Vec::new();
+    let mut listed = Vec::new();
     let mut distinct = 0usize;
     let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
     let mut last = None;
-    let mut verify_batch = |batch: &mut Vec<(u32, u32)>| -> io::Result<()> {
-        for record in verify_pairs(batch, known, options)? {
+    let mut verify_batch = |batch: &mut Vec<(u32, u32)>, next: u32| -> io::Result<()> {
+        let (records, built) = verify_pairs(batch, known, kept, options)?;
+        kept.keep(built, next);
+        for record in records {
             edges.push(Edge {
                 weakness: u64::MAX - record.pair.evidence.score.to_bits(),
                 key: record.key,
@@ -87,15 +147,17 @@ pub(crate) fn verify(candidates: Sorted<u64>, known: &Known, run: &mut Run) -> R
         distinct += 1;
         let pair = index::unpack(candidate);
         if options.keep_candidates {
-            kept.push(pair);
+            listed.push(pair);
         }
         batch.push(pair);
         if batch.len() >= VERIFY_BATCH {
-            verify_batch(&mut batch).map_err(fail)?;
+            // Pairs come sorted: later ones start at this pair's first
+            // document or after it.
+            verify_batch(&mut batch, pair.0).map_err(fail)?;
         }
     }
     drop(ticks);
-    verify_batch(&mut batch).map_err(fail)?;
+    verify_batch(&mut batch, u32::MAX).map_err(fail)?;
     let count = pairs.len() as usize;
     run.runs += pairs.runs() + edges.runs();
     Ok(Verified {
@@ -103,23 +165,27 @@ pub(crate) fn verify(candidates: Sorted<u64>, known: &Known, run: &mut Run) -> R
         edges: edges.finish().map_err(fail)?,
         distinct,
         count,
-        kept,
+        kept: listed,
     })
 }
 
 /// One batch of candidate pairs verified in parallel, in batch order; the
-/// documents not kept in memory are rebuilt from the store, each once.
+/// documents not kept in memory are rebuilt from the store, each once, and
+/// returned with their features.
 pub(crate) fn verify_pairs(
     batch: &[(u32, u32)],
     known: &Known,
+    kept: &Kept,
     options: &ScanOptions,
-) -> io::Result<Vec<PairRecord>> {
-    let (bank, ranks) = (known.bank, known.ranks);
-    let in_bank = |d: u32| (d as usize) < bank.len();
+) -> io::Result<(
+    Vec<PairRecord>,
+    impl Iterator<Item = (u32, Features)> + use<>,
+)> {
+    let ranks = known.ranks;
     let mut rebuilt: Vec<u32> = batch
         .iter()
         .flat_map(|p| [p.0, p.1])
-        .filter(|&d| !in_bank(d))
+        .filter(|&d| kept.get(d).is_none())
         .collect();
     rebuilt.par_sort_unstable();
     rebuilt.dedup();
@@ -127,11 +193,11 @@ pub(crate) fn verify_pairs(
         .par_iter()
         .map(|&d| known.rebuilt(d, options.shingle_size))
         .collect::<io::Result<_>>()?;
-    let of = |d: u32| match bank.get(d as usize) {
+    let of = |d: u32| match kept.get(d) {
         Some(f) => f,
         None => &built[rebuilt.binary_search(&d).unwrap_or_default()],
     };
-    Ok(batch
+    let records = batch
         .par_iter()
         .filter_map(|&(x, y)| {
             let (a, b) = if ranks[x as usize] <= ranks[y as usize] {
@@ -145,5 +211,6 @@ pub(crate) fn verify_pairs(
                 pair: ScoredPair { a, b, evidence },
             })
         })
-        .collect())
+        .collect();
+    Ok((records, rebuilt.into_iter().zip(built)))
 }
