@@ -214,3 +214,35 @@ pub(crate) fn verify_pairs(
         .collect();
     Ok((records, rebuilt.into_iter().zip(built)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_features_drop_passed_documents_first_then_the_furthest() {
+        let one = Features::default().heap_bytes();
+        let built = |docs: &[u32]| {
+            docs.iter()
+                .map(|&d| (d, Features::default()))
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        let mut kept = Kept::new(vec![Features::default(); 3], 4 * one);
+        // Five over a budget of four: document 0 is behind the pairs to come.
+        kept.keep(built(&[5, 9]), 1);
+        let held = |kept: &Kept| {
+            (0..10)
+                .filter(|&d| kept.get(d).is_some())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(held(&kept), vec![1, 2, 5, 9]);
+        // None behind: the furthest goes.
+        kept.keep(built(&[7]), 1);
+        assert_eq!(held(&kept), vec![1, 2, 5, 7]);
+        // Within the budget nothing goes, even behind the pairs to come.
+        let mut roomy = Kept::new(vec![Features::default(); 3], 10 * one);
+        roomy.keep(built(&[4]), 3);
+        assert_eq!(held(&roomy), vec![0, 1, 2, 4]);
+    }
+}
