@@ -310,12 +310,15 @@ pub(crate) fn stage(
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    let mut temp = builder.tempfile_in(dir).map_err(fail)?;
-    let temp_path = temp.path().to_path_buf();
-    UNFINISHED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(temp_path.clone());
+    // Created and listed under one lock: a signal between the two would
+    // otherwise leave a temporary file the handler does not know of.
+    let (mut temp, temp_path) = {
+        let mut unfinished = UNFINISHED.lock().unwrap_or_else(|e| e.into_inner());
+        let temp = builder.tempfile_in(dir).map_err(fail)?;
+        let temp_path = temp.path().to_path_buf();
+        unfinished.push(temp_path.clone());
+        (temp, temp_path)
+    };
     let written = (|| {
         let mut buffered = std::io::BufWriter::new(temp.as_file_mut());
         fill(&mut buffered)?;
