@@ -474,10 +474,14 @@ pub fn findings(s: &ScanStats, clusters: &[Vec<u32>]) -> String {
     ));
     if s.temp_bytes > 0 {
         out.push_str(&format!(
-            "  temporary files: {:.1} MB of segmented documents, {}; features of {} kept in memory\n",
+            "  temporary files: {:.1} MB of segmented documents, {}; features of {} kept in memory{}\n",
             s.temp_bytes as f64 / 1e6,
             count(s.spilled_runs as u64, "sorted run", "sorted runs"),
-            count(s.features_kept as u64, "document", "documents")
+            count(s.features_kept as u64, "document", "documents"),
+            match s.features_built {
+                0 => String::new(),
+                n => format!(", {n} built again from the store"),
+            }
         ));
     }
     out

@@ -105,6 +105,7 @@ pub fn scan_stream(
         temp_bytes: stored.store.bytes(),
         spilled_runs: run.runs,
         features_kept,
+        features_built: kept.built,
         skipped: None,
         stages: run.stages,
     };

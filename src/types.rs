@@ -35,6 +35,9 @@ pub struct ScanStats {
     pub spilled_runs: usize,
     /// Documents whose verification features stayed in memory after signing.
     pub features_kept: usize,
+    /// Features built again from the store for verification, counting a
+    /// document once for each time it was built.
+    pub features_built: usize,
     /// Records the reader skipped (with `--skip-bad`); set by the caller.
     pub skipped: Option<usize>,
     pub stages: Vec<(&'static str, Duration)>,

@@ -60,32 +60,43 @@ fn spilling_every_sort_to_disk_changes_nothing() {
 fn reports_are_identical_with_tiny_buffers_and_a_tmp_dir() {
     let run = |extra: &[&str]| {
         let out = tempfile::tempdir().unwrap();
-        Command::cargo_bin("storydup")
+        let done = Command::cargo_bin("storydup")
             .unwrap()
             .args(["scan", &bbc(), "--out"])
             .arg(out.path())
             .args(extra)
             .assert()
             .success();
+        let summary = String::from_utf8_lossy(&done.get_output().stderr).into_owned();
         (
-            std::fs::read(out.path().join("pairs.csv")).unwrap(),
-            std::fs::read(out.path().join("clusters.csv")).unwrap(),
+            (
+                std::fs::read(out.path().join("pairs.csv")).unwrap(),
+                std::fs::read(out.path().join("clusters.csv")).unwrap(),
+            ),
+            summary,
         )
     };
     let tmp = tempfile::tempdir().unwrap();
     let tmp_arg = tmp.path().display().to_string();
-    let default = run(&[]);
+    let (default, default_summary) = run(&[]);
     assert!(default.0.len() > 1000);
-    assert_eq!(
-        default,
-        run(&[
-            "--tmp-dir",
-            &tmp_arg,
-            "--buffer-mb",
-            "1",
-            "--feature-mb",
-            "0"
-        ])
+    let (tiny, tiny_summary) = run(&[
+        "--tmp-dir",
+        &tmp_arg,
+        "--buffer-mb",
+        "1",
+        "--feature-mb",
+        "0",
+    ]);
+    assert_eq!(default, tiny);
+    // The summary says when verification had to build features again.
+    assert!(
+        !default_summary.contains("built again"),
+        "{default_summary}"
+    );
+    assert!(
+        tiny_summary.contains("built again from the store"),
+        "{tiny_summary}"
     );
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }

@@ -49,11 +49,16 @@ pub(crate) struct Known<'a> {
 /// those the batches before it built: each is built about once, where
 /// building per batch built most documents once per pair they are in. Over
 /// the budget, the documents before the current pair go first (no later
-/// pair needs them), then the furthest ones.
+/// pair needs them), then the furthest ones. The budget counts the table
+/// too: each document's features are boxed, so a table with room to spare
+/// costs 16 bytes a slot rather than a whole `Features`.
 pub(crate) struct Kept {
-    features: HashMap<u32, Features>,
+    features: HashMap<u32, Box<Features>>,
+    /// The kept features' bytes, less the table's.
     bytes: usize,
     budget: usize,
+    /// Documents' features built again from the store, all told.
+    pub(crate) built: usize,
 }
 
 impl Kept {
@@ -61,31 +66,38 @@ impl Kept {
     pub(crate) fn new(bank: Vec<Features>, budget: usize) -> Kept {
         let bytes = bank.iter().map(Features::heap_bytes).sum();
         Kept {
-            features: (0u32..).zip(bank).collect(),
+            features: (0u32..).zip(bank.into_iter().map(Box::new)).collect(),
             bytes,
             budget,
+            built: 0,
         }
     }
 
     pub(crate) fn get(&self, doc: u32) -> Option<&Features> {
-        self.features.get(&doc)
+        self.features.get(&doc).map(|f| &**f)
+    }
+
+    /// Bytes held: the features and the table's slots.
+    fn held(&self) -> usize {
+        self.bytes + self.features.capacity() * std::mem::size_of::<(u32, Box<Features>)>()
     }
 
     /// Keeps what a batch built; `next`: the first document of the pairs
     /// still to come.
     fn keep(&mut self, built: impl Iterator<Item = (u32, Features)>, next: u32) {
         for (doc, f) in built {
+            self.built += 1;
             self.bytes += f.heap_bytes();
-            self.features.insert(doc, f);
+            self.features.insert(doc, Box::new(f));
         }
-        if self.bytes <= self.budget {
+        if self.held() <= self.budget {
             return;
         }
         let mut docs: Vec<u32> = self.features.keys().copied().collect();
         docs.sort_unstable();
         let (before, after) = docs.split_at(docs.partition_point(|&d| d < next));
         for &doc in before.iter().chain(after.iter().rev()) {
-            if self.bytes <= self.budget {
+            if self.held() <= self.budget {
                 break;
             }
             if let Some(f) = self.features.remove(&doc) {
@@ -221,14 +233,21 @@ mod tests {
 
     #[test]
     fn kept_features_drop_passed_documents_first_then_the_furthest() {
-        let one = Features::default().heap_bytes();
+        // Features large enough that the table's slots (16 bytes each) are
+        // within the budget's slack.
+        let sample = || Features {
+            shingles: vec![0; 1000],
+            ..Features::default()
+        };
+        let one = sample().heap_bytes();
+        let slack = 256;
         let built = |docs: &[u32]| {
             docs.iter()
-                .map(|&d| (d, Features::default()))
+                .map(|&d| (d, sample()))
                 .collect::<Vec<_>>()
                 .into_iter()
         };
-        let mut kept = Kept::new(vec![Features::default(); 3], 4 * one);
+        let mut kept = Kept::new(vec![sample(); 3], 4 * one + slack);
         // Five over a budget of four: document 0 is behind the pairs to come.
         kept.keep(built(&[5, 9]), 1);
         let held = |kept: &Kept| {
@@ -241,7 +260,7 @@ mod tests {
         kept.keep(built(&[7]), 1);
         assert_eq!(held(&kept), vec![1, 2, 5, 7]);
         // Within the budget nothing goes, even behind the pairs to come.
-        let mut roomy = Kept::new(vec![Features::default(); 3], 10 * one);
+        let mut roomy = Kept::new(vec![sample(); 3], 10 * one);
         roomy.keep(built(&[4]), 3);
         assert_eq!(held(&roomy), vec![0, 1, 2, 4]);
     }
