@@ -196,9 +196,16 @@ enum Source<R> {
         reader: BufReader<File>,
         left: u64,
         bytes: Vec<u8>,
+        /// Bytes of the run read, and how many of those have been freed.
+        read: u64,
+        freed: u64,
     },
     Memory(std::vec::IntoIter<R>),
 }
+
+/// A run being read gives back the disk space of what has been read in
+/// steps of this many bytes.
+const FREE_STEP: u64 = 256 << 10;
 
 impl<R: Record> Source<R> {
     fn run(run: Run) -> Self {
@@ -207,6 +214,8 @@ impl<R: Record> Source<R> {
             reader,
             left: run.len,
             bytes: vec![0u8; R::SIZE],
+            read: 0,
+            freed: 0,
         }
     }
 
@@ -217,13 +226,56 @@ impl<R: Record> Source<R> {
                 reader,
                 left,
                 bytes,
+                read,
+                freed,
             } => {
                 reader.read_exact(bytes)?;
                 *left -= 1;
+                *read += R::SIZE as u64;
+                if *read - *freed >= FREE_STEP {
+                    *freed = free_front(reader.get_ref(), *freed, *read);
+                }
                 Ok(Some(R::read_from(bytes)))
             }
             Source::Memory(records) => Ok(records.next()),
         }
+    }
+}
+
+/// Frees the disk blocks of `file` in `from..to` (a part of a run already
+/// read, never read again) and returns where the part given up ends: a run is
+/// read once, front to back, so a merge holds on disk only what it has not
+/// yet read, rather than every run it merges until the last record. Where
+/// the filesystem cannot punch holes, nothing is freed and the run stays
+/// whole until it is dropped, as it would without this.
+fn free_front(file: &File, from: u64, to: u64) -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // Whole pages only; the part before `to` in the last page is freed
+        // with the next step.
+        let to = to & !4095;
+        if to <= from {
+            return from;
+        }
+        // SAFETY: fallocate on a file descriptor this process owns, over a
+        // range of the file; it touches no memory of ours.
+        // A failure (a filesystem without holes) is not retried for this
+        // range: the run then keeps its blocks, as it would without this.
+        unsafe {
+            libc::fallocate(
+                file.as_raw_fd(),
+                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                from as libc::off_t,
+                (to - from) as libc::off_t,
+            );
+        }
+        to
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (file, to);
+        from
     }
 }
 
@@ -335,6 +387,33 @@ mod tests {
         let out: Vec<R> = sorted.collect::<io::Result<_>>().expect("read");
         assert_eq!(out.len() as u64, len);
         out
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_run_being_read_gives_back_the_disk_space_of_what_it_has_read() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let records = 6_000_000u64; // 48 MB
+        let run = write_run(dir.path(), 0, (0..records).map(Ok)).unwrap();
+        let file = run.file.try_clone().unwrap();
+        let allocated = || file.metadata().unwrap().blocks() * 512;
+        assert!(allocated() >= records * 8, "{}", allocated());
+        let mut source = Source::<u64>::run(run);
+        for expected in 0..records - 1_000_000 {
+            assert_eq!(source.next().unwrap(), Some(expected));
+        }
+        // 40 MB read: nearly all of it freed, over half the run.
+        assert!(
+            allocated() < records * 8 / 2,
+            "{} bytes still allocated",
+            allocated()
+        );
+        // What was not read is still there, whole.
+        for expected in records - 1_000_000..records {
+            assert_eq!(source.next().unwrap(), Some(expected));
+        }
+        assert_eq!(source.next().unwrap(), None);
     }
 
     #[test]
