@@ -18,9 +18,35 @@ trap 'rm -rf "$work"' EXIT
 
 cargo build --release --quiet --bin storydup --example generate
 generate() { target/release/examples/generate --docs "$docs" --seed 1 --stdout 2>/dev/null; }
+# Peak temporary disk: every 5 s, the blocks allocated to the files a
+# storydup process holds open under the temporary folder (its store and
+# sorted runs are unnamed files there), the input file excepted.
+tmp_root=$(cd "${TMPDIR:-/tmp}" && pwd)
+sample_temp() {
+    local peak=0 total target blocks
+    while [ -d "$work" ] && [ ! -f "$work/done" ]; do
+        for pid in $(pgrep -x storydup); do
+            total=0
+            for fd in /proc/"$pid"/fd/*; do
+                target=$(readlink "$fd" 2>/dev/null) || continue
+                case "$target" in
+                    "$work"/*) ;;
+                    "$tmp_root"/*)
+                        blocks=$(stat -L -c %b "$fd" 2>/dev/null) || blocks=0
+                        total=$((total + blocks * 512)) ;;
+                esac
+            done
+            if [ "$total" -gt "$peak" ]; then peak=$total; echo "$peak" > "$work/temp_peak"; fi
+        done
+        sleep 5
+    done
+}
+echo 0 > "$work/temp_peak"
+sample_temp &
 scan() {
     /usr/bin/time -o "$work/time" -f "%e %M" \
         target/release/storydup scan "$1" --threads "$threads" --no-html --out "$work/out" 2> "$work/summary"
+    touch "$work/done"
 }
 if [ "$mode" = stream ]; then
     generate | scan -
@@ -40,4 +66,7 @@ else
     echo "throughput       $(echo "$docs / $seconds" | bc) docs/s (generator included)"
 fi
 echo "peak memory      $((peak_kb / 1024)) MB resident ($(echo "$peak_kb * 1024 / $docs" | bc) bytes per document)"
+wait
+temp_peak=$(cat "$work/temp_peak")
+echo "peak temp disk   $((temp_peak / 1000000)) MB allocated, sampled every 5 s ($((temp_peak / docs)) bytes per document)"
 grep -E '^  (time|candidates|verified pairs|clusters|temporary files):' "$work/summary"
