@@ -162,25 +162,30 @@ impl<R: Record> Sorter<R> {
 
     /// Sorts what is left and returns all records in ascending order
     /// (duplicates kept). With no runs on disk this is just the sorted
-    /// buffer, no file I/O.
+    /// buffer, no file I/O. Otherwise the rest of the buffer is written as
+    /// one more run: the stream is read while later stages work, and a
+    /// buffer held for it would add up to `buffer_bytes` to their memory.
     pub fn finish(mut self) -> io::Result<Sorted<R>> {
         self.buffer.par_sort_unstable();
         let len = self.len;
-        let memory = std::mem::take(&mut self.buffer).into_iter();
+        let memory = std::mem::take(&mut self.buffer);
         if self.runs.is_empty() {
             return Ok(Sorted {
-                inner: Inner::Memory(memory),
+                inner: Inner::Memory(memory.into_iter()),
                 len,
                 left: len,
             });
         }
-        // Leave room for the buffer as one more source of the final merge.
+        // Leave room for the rest of the buffer as one more run.
         while self.runs.len() >= FAN_IN {
             let level = self.runs[self.runs.len() - FAN_IN].level;
             self.merge_tail(FAN_IN, level + 1)?;
         }
-        let mut sources: Vec<Source<R>> = self.runs.drain(..).map(Source::<R>::run).collect();
-        sources.push(Source::Memory(memory));
+        if !memory.is_empty() {
+            let rest = write_run(&self.dir, 0, memory.into_iter().map(Ok))?;
+            self.runs.push(rest);
+        }
+        let sources: Vec<Source<R>> = self.runs.drain(..).map(Source::<R>::run).collect();
         let inner = Inner::Merge(Merge::new(sources)?);
         Ok(Sorted {
             inner,
@@ -190,17 +195,15 @@ impl<R: Record> Sorter<R> {
     }
 }
 
-/// One input of a merge: a run on disk or the sorted in-memory remainder.
-enum Source<R> {
-    Run {
-        reader: BufReader<File>,
-        left: u64,
-        bytes: Vec<u8>,
-        /// Bytes of the run read, and how many of those have been freed.
-        read: u64,
-        freed: u64,
-    },
-    Memory(std::vec::IntoIter<R>),
+/// One input of a merge: a run on disk, read front to back.
+struct Source<R> {
+    reader: BufReader<File>,
+    left: u64,
+    bytes: Vec<u8>,
+    /// Bytes of the run read, and how many of those have been freed.
+    read: u64,
+    freed: u64,
+    record: std::marker::PhantomData<R>,
 }
 
 /// A run being read gives back the disk space of what has been read in
@@ -209,36 +212,27 @@ const FREE_STEP: u64 = 256 << 10;
 
 impl<R: Record> Source<R> {
     fn run(run: Run) -> Self {
-        let reader = BufReader::with_capacity(READ_BUFFER, run.file);
-        Source::Run {
-            reader,
+        Source {
+            reader: BufReader::with_capacity(READ_BUFFER, run.file),
             left: run.len,
             bytes: vec![0u8; R::SIZE],
             read: 0,
             freed: 0,
+            record: std::marker::PhantomData,
         }
     }
 
     fn next(&mut self) -> io::Result<Option<R>> {
-        match self {
-            Source::Run { left: 0, .. } => Ok(None),
-            Source::Run {
-                reader,
-                left,
-                bytes,
-                read,
-                freed,
-            } => {
-                reader.read_exact(bytes)?;
-                *left -= 1;
-                *read += R::SIZE as u64;
-                if *read - *freed >= FREE_STEP {
-                    *freed = free_front(reader.get_ref(), *freed, *read);
-                }
-                Ok(Some(R::read_from(bytes)))
-            }
-            Source::Memory(records) => Ok(records.next()),
+        if self.left == 0 {
+            return Ok(None);
         }
+        self.reader.read_exact(&mut self.bytes)?;
+        self.left -= 1;
+        self.read += R::SIZE as u64;
+        if self.read - self.freed >= FREE_STEP {
+            self.freed = free_front(self.reader.get_ref(), self.freed, self.read);
+        }
+        Ok(Some(R::read_from(&self.bytes)))
     }
 }
 
