@@ -241,7 +241,8 @@ impl<R: Record> Source<R> {
 /// read once, front to back, so a merge holds on disk only what it has not
 /// yet read, rather than every run it merges until the last record. Where
 /// the filesystem cannot punch holes, nothing is freed and the run stays
-/// whole until it is dropped, as it would without this.
+/// whole until it is dropped, as it would without this; either way the
+/// range is not tried again.
 fn free_front(file: &File, from: u64, to: u64) -> u64 {
     #[cfg(target_os = "linux")]
     {
@@ -268,8 +269,8 @@ fn free_front(file: &File, from: u64, to: u64) -> u64 {
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (file, to);
-        from
+        let _ = (file, from);
+        to
     }
 }
 

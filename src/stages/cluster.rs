@@ -62,7 +62,7 @@ pub(crate) fn cluster(
 
 /// Features kept by verification or in the cache.
 pub(crate) enum Held<'a> {
-    Bank(&'a Features),
+    Kept(&'a Features),
     Cached(std::rc::Rc<Features>),
 }
 
@@ -70,7 +70,7 @@ impl std::ops::Deref for Held<'_> {
     type Target = Features;
     fn deref(&self) -> &Features {
         match self {
-            Held::Bank(f) => f,
+            Held::Kept(f) => f,
             Held::Cached(f) => f,
         }
     }
@@ -103,7 +103,7 @@ impl<'a> FeatureCache<'a> {
     /// `None` after a read error, which [`Self::error`] then returns.
     pub(crate) fn get(&self, doc: u32) -> Option<Held<'a>> {
         if let Some(f) = self.kept.get(doc) {
-            return Some(Held::Bank(f));
+            return Some(Held::Kept(f));
         }
         if let Some(f) = self.cached.borrow().get(&doc) {
             return Some(Held::Cached(f.clone()));
