@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use std::io;
 
-use super::{Run, batches, temp_error};
+use super::{BATCH_DOCS, Run, batches, temp_error};
 use crate::corpus::{Corpus, Signed};
 use crate::error::Result;
 use crate::spill::Sorter;
@@ -43,6 +43,7 @@ pub(crate) fn sign(store: &Store, corpus: &Corpus, run: &mut Run) -> Result<Sign
     run.progress.stage("signing", Some(n as u64));
     for batch in batches(n) {
         run.progress.advance(batch.len() as u64);
+        store.prefetch_span(batch.end..batch.end + BATCH_DOCS);
         let start = batch.start;
         let keep = bank.len() == start && bank_bytes < options.feature_memory;
         let shingle_size = if keep { options.shingle_size } else { 0 };

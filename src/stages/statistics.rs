@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::io;
 
 use super::segment::Stored;
-use super::{Run, batches, temp_error};
+use super::{BATCH_DOCS, Run, batches, temp_error};
 use crate::corpus::{Corpus, content_terms, count_in_documents, frequent, merge_counts, segmented};
 use crate::error::Result;
 use crate::spill::Sorter;
@@ -22,6 +22,9 @@ pub(crate) fn count(stored: &Stored, sentences: Sorter<u64>, run: &mut Run) -> R
     run.progress.stage("statistics", Some(n as u64));
     for batch in batches(n) {
         run.progress.advance(batch.len() as u64);
+        stored
+            .store
+            .prefetch_span(batch.end..batch.end + BATCH_DOCS);
         let terms: Vec<Vec<u64>> = batch
             .into_par_iter()
             .map(|d| {

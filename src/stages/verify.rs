@@ -130,9 +130,22 @@ pub(crate) fn verify(
     let mut listed = Vec::new();
     let mut distinct = 0usize;
     let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
+    // A full batch waits here while the next one is read, so that the disk
+    // reads the next one's documents while this one is verified.
+    let mut ready: Vec<(u32, u32)> = Vec::new();
     let mut last = None;
-    let mut verify_batch = |batch: &mut Vec<(u32, u32)>, next: u32| -> io::Result<()> {
-        let (records, built) = verify_pairs(batch, known, kept, options)?;
+    // Pairs come sorted: those after a batch start at its last pair's first
+    // document or after it (`next`; none after the last batch).
+    let mut verify_batch = |batch: &mut Vec<(u32, u32)>, ahead: &[(u32, u32)]| {
+        let next = match (batch.last(), ahead.is_empty()) {
+            (Some(pair), false) => pair.0,
+            _ => u32::MAX,
+        };
+        let wanted = not_kept(ahead, kept);
+        let (records, built) = std::thread::scope(|s| {
+            s.spawn(|| known.stored.store.prefetch(&wanted));
+            verify_pairs(batch, known, kept, options)
+        })?;
         kept.keep(built, next);
         for record in records {
             edges.push(Edge {
@@ -144,7 +157,7 @@ pub(crate) fn verify(
             pairs.push(record)?;
         }
         batch.clear();
-        Ok(())
+        io::Result::Ok(())
     };
     let fail = |e| temp_error(&run.dir, e);
     run.progress.stage("verifying", Some(candidates.len()));
@@ -163,13 +176,17 @@ pub(crate) fn verify(
         }
         batch.push(pair);
         if batch.len() >= VERIFY_BATCH {
-            // Pairs come sorted: later ones start at this pair's first
-            // document or after it.
-            verify_batch(&mut batch, pair.0).map_err(fail)?;
+            if !ready.is_empty() {
+                verify_batch(&mut ready, &batch).map_err(fail)?;
+            }
+            std::mem::swap(&mut ready, &mut batch);
         }
     }
     drop(ticks);
-    verify_batch(&mut batch, u32::MAX).map_err(fail)?;
+    if !ready.is_empty() {
+        verify_batch(&mut ready, &batch).map_err(fail)?;
+    }
+    verify_batch(&mut batch, &[]).map_err(fail)?;
     let count = pairs.len() as usize;
     run.runs += pairs.runs() + edges.runs();
     Ok(Verified {
@@ -179,6 +196,18 @@ pub(crate) fn verify(
         count,
         kept: listed,
     })
+}
+
+/// The documents of `pairs` whose features are not kept, sorted.
+fn not_kept(pairs: &[(u32, u32)], kept: &Kept) -> Vec<u32> {
+    let mut docs: Vec<u32> = pairs
+        .iter()
+        .flat_map(|p| [p.0, p.1])
+        .filter(|&d| kept.get(d).is_none())
+        .collect();
+    docs.par_sort_unstable();
+    docs.dedup();
+    docs
 }
 
 /// One batch of candidate pairs verified in parallel, in batch order; the
@@ -194,13 +223,12 @@ pub(crate) fn verify_pairs(
     impl Iterator<Item = (u32, Features)> + use<>,
 )> {
     let ranks = known.ranks;
-    let mut rebuilt: Vec<u32> = batch
-        .iter()
-        .flat_map(|p| [p.0, p.1])
-        .filter(|&d| kept.get(d).is_none())
-        .collect();
-    rebuilt.par_sort_unstable();
-    rebuilt.dedup();
+    let rebuilt = not_kept(batch, kept);
+    // Ask for every document at once, in parallel slices, so the disk
+    // serves them together rather than one read at a time.
+    rebuilt
+        .par_chunks(1024)
+        .for_each(|docs| known.stored.store.prefetch(docs));
     let built: Vec<Features> = rebuilt
         .par_iter()
         .map(|&d| known.rebuilt(d, options.shingle_size))
