@@ -8,6 +8,9 @@
 #            file first (for corpora larger than the disk: 10M docs ~ 43 GB);
 #            the generator then shares the cores and the wall time.
 # Temporary files go to $TMPDIR (or /tmp); set it to a roomy disk.
+# TIMELINE=FILE also writes, every 5 s: seconds since the start, temporary
+# bytes allocated, storydup's CPU use in cores over the last interval, and
+# the bytes of its largest temporary file (the store) in the page cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 docs=${1:-100000}
@@ -22,21 +25,34 @@ generate() { target/release/examples/generate --docs "$docs" --seed 1 --stdout 2
 # storydup process holds open under the temporary folder (its store and
 # sorted runs are unnamed files there), the input file excepted.
 tmp_root=$(cd "${TMPDIR:-/tmp}" && pwd)
+timeline=${TIMELINE:-}
+start=$(date +%s.%N)
 sample_temp() {
-    local peak=0 total target blocks
+    local peak=0 total target blocks largest largest_fd ticks last_ticks=0 now last=$start cached
     while [ -d "$work" ] && [ ! -f "$work/done" ]; do
         for pid in $(pgrep -x storydup); do
-            total=0
+            total=0 largest=0 largest_fd=""
             for fd in /proc/"$pid"/fd/*; do
                 target=$(readlink "$fd" 2>/dev/null) || continue
                 case "$target" in
                     "$work"/*) ;;
                     "$tmp_root"/*)
                         blocks=$(stat -L -c %b "$fd" 2>/dev/null) || blocks=0
-                        total=$((total + blocks * 512)) ;;
+                        total=$((total + blocks * 512))
+                        if [ "$blocks" -gt "$largest" ]; then largest=$blocks largest_fd=$fd; fi ;;
                 esac
             done
             if [ "$total" -gt "$peak" ]; then peak=$total; echo "$peak" > "$work/temp_peak"; fi
+            if [ -n "$timeline" ]; then
+                ticks=$(awk '{print $14 + $15}' /proc/"$pid"/stat 2>/dev/null) || ticks=$last_ticks
+                cached=0
+                if [ -n "$largest_fd" ]; then
+                    cached=$(fincore -b -n -o RES "$largest_fd" 2>/dev/null | tr -d ' ') || cached=0
+                fi
+                now=$(date +%s.%N)
+                echo "$(printf '%.0f' "$(echo "$now - $start" | bc)") $total $(echo "scale=2; ($ticks - $last_ticks) / 100 / ($now - $last)" | bc) ${cached:-0}" >> "$timeline"
+                last_ticks=$ticks last=$now
+            fi
         done
         sleep 5
     done
