@@ -131,15 +131,16 @@ pub(crate) fn verify(
     let mut distinct = 0usize;
     let mut batch = Vec::with_capacity(VERIFY_BATCH.min(candidates.len() as usize));
     // A full batch waits here while the next one is read, so that the disk
-    // reads the next one's documents while this one is verified.
+    // reads the next one's documents while this one is verified (the first
+    // batch is verified empty: its turn only asks for the documents).
     let mut ready: Vec<(u32, u32)> = Vec::new();
     let mut last = None;
     // Pairs come sorted: those after a batch start at its last pair's first
     // document or after it (`next`; none after the last batch).
     let mut verify_batch = |batch: &mut Vec<(u32, u32)>, ahead: &[(u32, u32)]| {
-        let next = match (batch.last(), ahead.is_empty()) {
-            (Some(pair), false) => pair.0,
-            _ => u32::MAX,
+        let next = match ahead.first() {
+            Some(first) => batch.last().unwrap_or(first).0,
+            None => u32::MAX,
         };
         let wanted = not_kept(ahead, kept);
         let (records, built) = std::thread::scope(|s| {
@@ -176,16 +177,12 @@ pub(crate) fn verify(
         }
         batch.push(pair);
         if batch.len() >= VERIFY_BATCH {
-            if !ready.is_empty() {
-                verify_batch(&mut ready, &batch).map_err(fail)?;
-            }
+            verify_batch(&mut ready, &batch).map_err(fail)?;
             std::mem::swap(&mut ready, &mut batch);
         }
     }
     drop(ticks);
-    if !ready.is_empty() {
-        verify_batch(&mut ready, &batch).map_err(fail)?;
-    }
+    verify_batch(&mut ready, &batch).map_err(fail)?;
     verify_batch(&mut batch, &[]).map_err(fail)?;
     let count = pairs.len() as usize;
     run.runs += pairs.runs() + edges.runs();
@@ -224,11 +221,6 @@ pub(crate) fn verify_pairs(
 )> {
     let ranks = known.ranks;
     let rebuilt = not_kept(batch, kept);
-    // Ask for every document at once, in parallel slices, so the disk
-    // serves them together rather than one read at a time.
-    rebuilt
-        .par_chunks(1024)
-        .for_each(|docs| known.stored.store.prefetch(docs));
     let built: Vec<Features> = rebuilt
         .par_iter()
         .map(|&d| known.rebuilt(d, options.shingle_size))
