@@ -688,19 +688,22 @@ fn align_first(
                     }
                 });
             }
-            for (p, row) in passages.zip(table.chunks(windows)) {
-                let mut best: Option<(usize, f64)> = None;
-                for (w, &shared) in row.iter().enumerate() {
-                    if shared == 0.0 {
-                        continue;
-                    }
-                    let total = x.passage_weights[p] + y.window_weights[w];
-                    let similarity = (2.0 * shared / total).min(1.0) as f64;
-                    if best.is_none_or(|(_, b)| similarity > b) {
-                        best = Some((w, similarity));
+            for (p, row) in passages.zip(table.chunks_mut(windows)) {
+                // Each window's similarity in place, -1 where nothing is
+                // shared: a loop without branches, so the divisions run
+                // several at a time; then the first best.
+                let passage_weight = x.passage_weights[p];
+                for (cell, &window_weight) in row.iter_mut().zip(&y.window_weights) {
+                    let similarity = (2.0 * *cell / (passage_weight + window_weight)).min(1.0);
+                    *cell = if *cell == 0.0 { -1.0 } else { similarity };
+                }
+                let (mut at, mut top) = (usize::MAX, -1f32);
+                for (w, &similarity) in row.iter().enumerate() {
+                    if similarity > top {
+                        (at, top) = (w, similarity);
                     }
                 }
-                out.push(best);
+                out.push((at != usize::MAX).then_some((at, top as f64)));
             }
         }
     });
