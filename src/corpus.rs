@@ -9,6 +9,7 @@ use std::io;
 
 use crate::settings::ScanOptions;
 use crate::sketch::{self, Banding};
+use crate::term_counts::TermCounts;
 use crate::text;
 use crate::verify::{Features, Half, HalfTerms, Term};
 
@@ -303,7 +304,7 @@ pub struct Corpus {
     pub(crate) boilerplate: HashSet<u64>,
     /// Documents each term occurs in (keyed by the 32-bit term: half the
     /// table a 64-bit key makes, and every document's terms are looked up).
-    pub(crate) df: HashMap<Term, u32>,
+    pub(crate) df: TermCounts,
     pub(crate) documents: u64,
     /// The IDF of a term in 0, 1, ... documents, for the counts most terms
     /// have: a logarithm per term was a tenth of building features.
@@ -320,7 +321,7 @@ impl Corpus {
             .collect();
         Corpus {
             boilerplate,
-            df,
+            df: TermCounts::new(&df),
             documents,
             idf_by_count,
         }
@@ -328,11 +329,30 @@ impl Corpus {
 
     /// A term's IDF in this corpus (the most for an unseen term).
     fn weight(&self, term: Term) -> f32 {
-        let count = self.df.get(&term).copied().unwrap_or(0);
+        let count = self.df.get(term);
         match self.idf_by_count.get(count as usize) {
             Some(&idf) => idf,
             None => sketch::idf(self.documents, count as u64) as f32,
         }
+    }
+
+    /// Each term's IDF, in order. The table lookups miss the cache once
+    /// it outgrows it, so each term's slot is asked for a few terms ahead.
+    fn weights(&self, terms: &[(u64, u32)]) -> Vec<(Term, f32)> {
+        const AHEAD: usize = 8;
+        for &(t, _) in terms.iter().take(AHEAD) {
+            self.df.prefetch(t as Term);
+        }
+        terms
+            .iter()
+            .enumerate()
+            .map(|(i, &(t, _))| {
+                if let Some(&(next, _)) = terms.get(i + AHEAD) {
+                    self.df.prefetch(next as Term);
+                }
+                (t as Term, self.weight(t as Term))
+            })
+            .collect()
     }
 
     pub(crate) fn content(&self, tokens: text::Tokens, shingle_size: usize) -> Tokenized {
@@ -396,11 +416,7 @@ pub(crate) fn features(
 ) -> (Features, Vec<u64>) {
     let n = corpus.documents;
     // Each distinct term's IDF once; the halves take theirs by index.
-    let terms: Vec<(Term, f32)> = doc
-        .term_counts
-        .iter()
-        .map(|&(t, _)| (t as Term, corpus.weight(t as Term)))
-        .collect();
+    let terms = corpus.weights(&doc.term_counts);
     let anchors = if anchors {
         window_anchors(&doc.halves, &doc.half_terms, &terms, ANCHOR_TERMS)
     } else {

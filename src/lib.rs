@@ -42,6 +42,7 @@ pub mod spill;
 pub(crate) mod stages;
 pub mod steps;
 pub mod store;
+pub mod term_counts;
 pub mod text;
 pub mod types;
 pub mod verify;

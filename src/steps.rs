@@ -102,12 +102,7 @@ impl CorpusStats {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut boilerplate: Vec<u64> = self.corpus.boilerplate.iter().copied().collect();
         boilerplate.sort_unstable();
-        let mut df: Vec<(u64, u32)> = self
-            .corpus
-            .df
-            .iter()
-            .map(|(&t, &n)| (t.into(), n))
-            .collect();
+        let mut df: Vec<(u64, u32)> = self.corpus.df.iter().map(|(t, n)| (t.into(), n)).collect();
         df.sort_unstable();
         let mut out = Vec::with_capacity(32 + boilerplate.len() * 8 + df.len() * 12);
         out.extend_from_slice(STATS_MAGIC);

@@ -188,7 +188,7 @@ mod tests {
         assert_eq!(corpus.documents, 5);
         // A name in every article counts five documents.
         let putin = crate::text::tokenize("Putin").tokens[0].term.unwrap();
-        assert_eq!(corpus.df[&putin], 5);
+        assert_eq!(corpus.df.get(putin), 5);
 
         let signed = sign::sign(&stored.store, &corpus, &mut run).unwrap();
         assert_eq!(signed.keys.simhashes.len(), 5);
