@@ -10,7 +10,8 @@
 # Temporary files go to $TMPDIR (or /tmp); set it to a roomy disk.
 # TIMELINE=FILE also writes, every 5 s: seconds since the start, temporary
 # bytes allocated, storydup's CPU use in cores over the last interval, and
-# the bytes of its largest temporary file (the store) in the page cache.
+# the bytes of its largest temporary file (the store) in the page cache, and
+# its resident memory in KB (where in the run the peak falls).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 docs=${1:-100000}
@@ -28,7 +29,7 @@ tmp_root=$(cd "${TMPDIR:-/tmp}" && pwd)
 timeline=${TIMELINE:-}
 start=$(date +%s.%N)
 sample_temp() {
-    local peak=0 total target blocks largest largest_fd ticks last_ticks=0 now last=$start cached
+    local peak=0 total target blocks largest largest_fd ticks last_ticks=0 now last=$start cached rss
     while [ -d "$work" ] && [ ! -f "$work/done" ]; do
         for pid in $(pgrep -x storydup); do
             total=0 largest=0 largest_fd=""
@@ -49,8 +50,9 @@ sample_temp() {
                 if [ -n "$largest_fd" ]; then
                     cached=$(fincore -b -n -o RES "$largest_fd" 2>/dev/null | tr -d ' ') || cached=0
                 fi
+                rss=$(awk '/^VmRSS:/ {print $2}' /proc/"$pid"/status 2>/dev/null) || rss=0
                 now=$(date +%s.%N)
-                echo "$(printf '%.0f' "$(echo "$now - $start" | bc)") $total $(echo "scale=2; ($ticks - $last_ticks) / 100 / ($now - $last)" | bc) ${cached:-0}" >> "$timeline"
+                echo "$(printf '%.0f' "$(echo "$now - $start" | bc)") $total $(echo "scale=2; ($ticks - $last_ticks) / 100 / ($now - $last)" | bc) ${cached:-0} ${rss:-0}" >> "$timeline"
                 last_ticks=$ticks last=$now
             fi
         done
