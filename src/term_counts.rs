@@ -64,15 +64,7 @@ impl TermCounts {
 
     /// Asks the CPU for the cache line `term`'s lookup starts at.
     pub fn prefetch(&self, term: u32) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            let slot = &self.slots[self.home(term)];
-            // SAFETY: a prefetch only hints, it never faults.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const u64).cast::<i8>()) };
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = term;
+        crate::cache::prefetch(std::slice::from_ref(&self.slots[self.home(term)]));
     }
 
     /// Terms counted.
@@ -90,11 +82,6 @@ impl TermCounts {
             .iter()
             .filter(|&&s| s != 0)
             .map(|&s| ((s >> 32) as u32, s as u32))
-    }
-
-    /// Approximate heap bytes held.
-    pub fn heap_bytes(&self) -> usize {
-        self.slots.len() * 8
     }
 }
 

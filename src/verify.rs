@@ -1078,21 +1078,6 @@ fn verbatim(x: &Features, y: &Features) -> f64 {
     (covered as f64 / x.words as f64).min(1.0)
 }
 
-/// Asks the CPU to bring a slice into its cache while other work goes on.
-fn prefetch<T>(items: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let bytes = std::mem::size_of_val(items);
-        let start = items.as_ptr().cast::<i8>();
-        for offset in (0..bytes).step_by(64) {
-            // SAFETY: the address lies within the slice; a prefetch only
-            // hints, it never faults.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.add(offset)) };
-        }
-    }
-}
-
 /// Upper bounds on `x`'s coverage and opening similarity against the other
 /// document, from the weight each passage shares with it as a whole: a
 /// window holds at most that much of it, so the passage's Dice similarity
@@ -1203,8 +1188,8 @@ impl Bounds {
     fn of(a: &Features, b: &Features, options: &VerifyOptions, min_score: f64) -> Option<Bounds> {
         // The bounds read a few masks of each term list at random; their
         // loads missed the cache more than anything else the verifier does.
-        prefetch(&a.masks);
-        prefetch(&b.masks);
+        crate::cache::prefetch(&a.masks);
+        crate::cache::prefetch(&b.masks);
         let containment = overlap(&a.shingles, &b.shingles).1;
         let best = best_side(1.0, 1.0);
         if !Bounds::reach_sides(options, containment, &best, &best, min_score) {
