@@ -80,13 +80,9 @@ fn write_run<R: Record>(
     let mut len = 0u64;
     for record in records {
         record?.write_to(&mut bytes);
-        // The first record is written whole.
-        let shared = if len == 0 {
-            0
-        } else {
-            let same = bytes.iter().zip(&previous).take_while(|(a, b)| a == b);
-            same.count().min(MAX_SHARED)
-        };
+        // Writer and reader both start from a record of zeros.
+        let same = bytes.iter().zip(&previous).take_while(|(a, b)| a == b);
+        let shared = same.count().min(MAX_SHARED);
         out.write_all(&[shared as u8])?;
         out.write_all(&bytes[shared..])?;
         std::mem::swap(&mut bytes, &mut previous);
@@ -551,8 +547,9 @@ mod tests {
     fn a_run_claiming_more_shared_bytes_than_a_record_has_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let run = write_run(dir.path(), 0, [1u64, 2].into_iter().map(Ok)).unwrap();
-        // The second record's count: after the first's 1 + 8 bytes.
-        run.file.write_all_at(&[9], 9).unwrap();
+        // The second record's count: after the first's count of 7 shared
+        // (zero) bytes and its last byte.
+        run.file.write_all_at(&[9], 2).unwrap();
         let mut source = Source::<u64>::run(run);
         assert_eq!(source.next().unwrap(), Some(1));
         let error = source.next().unwrap_err();
