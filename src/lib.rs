@@ -18,6 +18,7 @@
 //! # Ok::<(), storydup::Error>(())
 //! ```
 
+pub mod archive;
 pub mod cache;
 pub mod cluster;
 pub mod corpus;

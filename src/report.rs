@@ -180,6 +180,22 @@ pub fn write_reports(
     Ok(vec![pairs, clusters])
 }
 
+/// Writes `pairs.csv` alone into `out_dir` (created if missing), staged for
+/// [`commit`]: the pairs of documents checked against an index.
+pub fn write_pairs_report(
+    ids: &Ids,
+    pairs: impl Iterator<Item = std::io::Result<ScoredPair>>,
+    out_dir: &Path,
+    format: ReportFormat,
+) -> Result<Staged> {
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| Error::file(out_dir, format!("cannot create the output folder: {e}")))?;
+    remove_stale(out_dir);
+    stage(out_dir, &format.file_name(PAIRS_FILE), |w| {
+        write_pairs(ids, pairs, w, format)
+    })
+}
+
 /// Writes `skipped.csv` (`file,line,reason`, in reading order) into `out_dir`.
 pub fn write_skipped(skipped: &[crate::input::Skipped], out_dir: &Path) -> Result<Staged> {
     std::fs::create_dir_all(out_dir)
@@ -344,7 +360,8 @@ fn fixed(x: f64) -> String {
     format!("{x:.4}")
 }
 
-fn write_pairs(
+/// `pairs.csv`'s rows, in the order given.
+pub fn write_pairs(
     ids: &Ids,
     pairs: impl Iterator<Item = std::io::Result<ScoredPair>>,
     out: &mut dyn Write,

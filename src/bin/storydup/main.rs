@@ -1,5 +1,5 @@
 //! The `storydup` command line: parses options and calls the library, one
-//! file per subcommand (scan, eval, explain, man) and one for the options
+//! file per subcommand (scan, eval, explain, index, man) and one for the options
 //! they share.
 
 use std::process::ExitCode;
@@ -10,12 +10,14 @@ use storydup::{Error, report};
 
 mod eval;
 mod explain;
+mod index;
 mod man;
 mod options;
 mod scan;
 
 use eval::EvalArgs;
 use explain::ExplainArgs;
+use index::IndexArgs;
 use man::ManArgs;
 use scan::ScanArgs;
 
@@ -48,6 +50,12 @@ enum Command {
         after_help = "Examples:\n  storydup explain data/seeds/000_6d5f35eb97f0d708.txt data/seeds/001_a6a27bf682eca62c.txt\n  storydup explain politics/081 politics/141 --in ../shared/devsets/bbc_news_dev/docs.jsonl"
     )]
     Explain(ExplainArgs),
+    /// Keep a persistent index: add batches (matched against everything
+    /// indexed before), check documents against it, write its reports.
+    #[command(
+        after_help = "Examples:\n  storydup index archive/ dump.jsonl.zst                       build the index\n  storydup index archive/ today.jsonl --out today --new-only   add a batch, report its pairs\n  storydup index archive/ draft.txt --query                    check without adding\n  storydup index archive/ --out all                            reports of the whole index"
+    )]
+    Index(IndexArgs),
     /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
     #[command(
         after_help = "Example:\n  storydup completions bash > ~/.local/share/bash-completion/completions/storydup"
@@ -92,12 +100,17 @@ fn exit_on_signals() {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     exit_on_signals();
     let result = match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Index(args) => index::run(args, matches.subcommand_matches("index")),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "storydup", &mut std::io::stdout());

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `storydup index` against `storydup scan`: agreement and cost.
+#
+#   bash benches/index.sh agreement   # devsets 80/20 (and mangled copies), generated 100,000 + 10,000
+#   bash benches/index.sh cost        # add 1,000 to 100,000 against a scan of the 101,000
+#   bash benches/index.sh query N     # one document checked against an index of N generated
+#
+# Agreement: `index DIR A` then `index DIR B --out O` against `scan A B`
+# (clusters.csv of the scan as the reference, pairwise precision, recall and
+# F1; benches/index/agreement.py). The add runs with --refresh-after 1e9 so
+# that it is incremental whatever the default bound (REFRESH_AFTER), and
+# with the default, which says which mode the default picks.
+# Timings are wall-clock seconds of one run each; on a 2-core machine they
+# vary by 10-15% from run to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-agreement}
+shared=${SHARED:-../shared}
+cargo build --release --locked --bin storydup --example generate 2>/dev/null
+bin=$PWD/target/release/storydup
+gen=$PWD/target/release/examples/generate
+py=$PWD/benches/index
+work=$(mktemp -d "${TMPDIR:-/tmp}/storydup-index.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# seconds COMMAND...: runs it, prints its wall-clock seconds.
+seconds() {
+    local t0 t1
+    t0=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    t1=$(date +%s%N)
+    python3 -c "print(f'{($t1 - $t0) / 1e9:.3f}')"
+}
+ratio() { python3 -c "print(f'{$1 / $2:.4f}')"; }
+
+# agree NAME A B [ADD_OPTIONS...]: prints NAME and the agreement.
+agree() {
+    local name=$1 a=$2 b=$3; shift 3
+    rm -rf sc ix o
+    "$bin" scan "$a" "$b" --out sc --no-html -q
+    "$bin" index ix "$a" -q
+    "$bin" index ix "$b" --out o -q "$@"
+    echo "$name $(python3 "$py/agreement.py" sc/clusters.csv o/clusters.csv)"
+}
+
+case $what in
+agreement)
+    for set in "$shared"/devsets/*/; do
+        name=$(basename "$set")
+        for how in clean lower nopunct joined; do
+            python3 "$py/split.py" "$set/docs.jsonl" A.jsonl B.jsonl "$how"
+            agree "$name/$how incremental:" A.jsonl B.jsonl --refresh-after 1e9
+            agree "$name/$how default:" A.jsonl B.jsonl
+        done
+    done
+    "$gen" --docs 110000 --seed 1 --stdout 2>/dev/null > g.jsonl
+    head -n 100000 g.jsonl > A.jsonl
+    tail -n 10000 g.jsonl > B.jsonl
+    agree "generated 100000+10000 incremental:" A.jsonl B.jsonl --refresh-after 1e9
+    ;;
+cost)
+    "$gen" --docs 101000 --seed 1 --stdout 2>/dev/null > g.jsonl
+    head -n 100000 g.jsonl > A.jsonl
+    tail -n 1000 g.jsonl > B.jsonl
+    scan=$(seconds "$bin" scan A.jsonl B.jsonl --out sc --no-html -q)
+    build=$(seconds "$bin" index base A.jsonl -q)
+    du_base=$(du -sb base | cut -f1)
+    for run in 1 2 3; do
+        rm -rf ix && cp -r base ix && sync
+        add=$(seconds "$bin" index ix B.jsonl -q)
+        echo "run $run: add 1000 to 100000: ${add}s; scan of 101000: ${scan}s; ratio $(ratio "$add" "$scan")"
+    done
+    rm -rf ix && cp -r base ix && sync
+    new_only=$(seconds "$bin" index ix B.jsonl --out o --new-only -q)
+    echo "add with --out --new-only: ${new_only}s"
+    echo "build of 100000: ${build}s; disk $du_base bytes ($((du_base / 100000)) a document)"
+    ;;
+query)
+    n=${2:-1000000}
+    "$gen" --docs $((n + 1)) --seed 1 --stdout 2>/dev/null > g.jsonl
+    head -n "$n" g.jsonl > A.jsonl
+    tail -n 1 g.jsonl > one.jsonl
+    build=$(seconds "$bin" index base A.jsonl -q --tmp-dir "$work")
+    echo "build of $n: ${build}s; disk $(du -sb base | cut -f1) bytes"
+    for run in 1 2 3; do
+        echo "query run $run: $(seconds "$bin" index base one.jsonl --query)s (whole command)"
+    done
+    "$bin" index base one.jsonl --query
+    ;;
+esac
