@@ -347,6 +347,9 @@ pub struct Corpus {
     /// The IDF of a term in 0, 1, ... documents, for the counts most terms
     /// have: a logarithm per term was a tenth of building features.
     idf_by_count: Vec<f32>,
+    /// Whether `df` holds every term of the corpus, not just those of the
+    /// documents it was made for (an index's partial statistics).
+    pub(crate) whole: bool,
 }
 
 /// Document counts [`Corpus::idf_by_count`] holds the IDF of.
@@ -362,6 +365,7 @@ impl Corpus {
             df: TermCounts::new(&df),
             documents,
             idf_by_count,
+            whole: false,
         }
     }
 
@@ -398,6 +402,10 @@ impl Corpus {
     }
 
     /// A document's verification features (no signature).
+    pub(crate) fn is_whole(&self) -> bool {
+        self.whole
+    }
+
     pub(crate) fn features(&self, tokens: text::Tokens, shingle_size: usize) -> Features {
         let content = self.content(tokens, shingle_size);
         features(content, self, false, None).0

@@ -121,6 +121,8 @@ fn a_rewrite_added_later_joins_its_original_and_nothing_else() {
         "--new-only",
         "--refresh-after",
         "100",
+        "--rescan-up-to",
+        "0",
     ]);
     let summary = String::from_utf8_lossy(&added.stderr);
     assert!(summary.contains("added 2 documents"), "{summary}");
@@ -178,6 +180,8 @@ fn two_adds_agree_with_one_scan_on_a_labelled_set() {
         "-q",
         "--refresh-after",
         "100",
+        "--rescan-up-to",
+        "0",
     ]);
     let (reference, got) = (
         co_clustered(&scan.join("clusters.csv")),
@@ -286,9 +290,10 @@ fn a_query_finds_pairs_and_adds_nothing() {
 }
 
 /// An add of `input` that stops just before its commit and says so.
-fn paused_add(index: &Path, input: &Path) -> Child {
+fn paused_add(index: &Path, input: &Path, options: &[&str]) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_storydup"))
         .args(["index", s(index), s(input), "-q"])
+        .args(options)
         .env(storydup::archive::PAUSE_BEFORE_COMMIT, "60")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -317,7 +322,7 @@ fn one_writer_at_a_time_and_readers_beside_it() {
     let index = dir.path().join("index");
     ok(&["index", s(&index), s(&a), "-q"]);
     let before = reports(&index, &dir.path().join("before"));
-    let mut writer = paused_add(&index, &b);
+    let mut writer = paused_add(&index, &b, &[]);
     let second = storydup(&["index", s(&index), s(&b)]);
     assert_eq!(second.status.code(), Some(1));
     let message = String::from_utf8_lossy(&second.stderr);
@@ -332,6 +337,13 @@ fn one_writer_at_a_time_and_readers_beside_it() {
 
 #[test]
 fn an_add_killed_at_any_moment_leaves_the_index_as_before() {
+    // An add that matches its batch, and one that rescans the index.
+    killed_adds(&["--rescan-up-to", "0"]);
+    killed_adds(&[]);
+}
+
+/// Adds killed at several moments, each with `options`.
+fn killed_adds(options: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let set = common::devset("bbc_news_dev");
     let (mut first, mut second) = (String::new(), String::new());
@@ -349,12 +361,12 @@ fn an_add_killed_at_any_moment_leaves_the_index_as_before() {
     // The add finished once, elsewhere: what a good add leaves.
     let reference = dir.path().join("reference");
     ok(&["index", s(&reference), s(&a), "-q"]);
-    ok(&["index", s(&reference), s(&b), "-q"]);
+    ok(&[&["index", s(&reference), s(&b), "-q"], options].concat());
     let after = reports(&reference, &dir.path().join("after"));
     assert_ne!(before, after);
 
     // Killed at its last moment, with every file of the add written.
-    let mut writer = paused_add(&index, &b);
+    let mut writer = paused_add(&index, &b, options);
     writer.kill().unwrap();
     writer.wait().unwrap();
     assert_eq!(reports(&index, &dir.path().join("r0")), before);
@@ -370,6 +382,7 @@ fn an_add_killed_at_any_moment_leaves_the_index_as_before() {
         let at = took * k / 8;
         let mut child = Command::new(env!("CARGO_BIN_EXE_storydup"))
             .args(["index", s(&index), s(&b), "-q"])
+            .args(options)
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
@@ -389,7 +402,7 @@ fn an_add_killed_at_any_moment_leaves_the_index_as_before() {
     // The next add works, and gives what an add that was never killed gives,
     // down to the files beside the database (a killed add's are removed).
     if !finished {
-        ok(&["index", s(&index), s(&b), "-q"]);
+        ok(&[&["index", s(&index), s(&b), "-q"], options].concat());
     }
     assert_eq!(reports(&index, &dir.path().join("end")), after);
     // A kill just after the commit can leave files the add merged away;
@@ -412,4 +425,37 @@ fn an_add_killed_at_any_moment_leaves_the_index_as_before() {
         names
     };
     assert_eq!(files(&index), files(&reference));
+}
+
+#[test]
+fn a_rescan_on_demand_gives_the_reports_of_a_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = seeds_split(dir.path(), &[0, 3]);
+    let index = dir.path().join("index");
+    ok(&["index", s(&index), s(&a), "-q"]);
+    ok(&[
+        "index",
+        s(&index),
+        s(&b),
+        "-q",
+        "--refresh-after",
+        "100",
+        "--rescan-up-to",
+        "0",
+    ]);
+    let rescan = ok(&["index", s(&index), "--refresh"]);
+    let summary = String::from_utf8_lossy(&rescan.stderr);
+    assert!(summary.contains("whole index rescanned"), "{summary}");
+    let scan = dir.path().join("s");
+    ok(&["scan", s(&a), s(&b), "--out", s(&scan), "-q", "--no-html"]);
+    let got = reports(&index, &dir.path().join("o"));
+    assert_eq!(got.0, text(&scan.join("pairs.csv")));
+    assert_eq!(got.1, text(&scan.join("clusters.csv")));
+    // Nothing to rescan where there is no index, and nothing is created.
+    let none = dir.path().join("none");
+    assert_eq!(
+        storydup(&["index", s(&none), "--refresh"]).status.code(),
+        Some(2)
+    );
+    assert!(!none.exists());
 }

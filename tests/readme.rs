@@ -96,3 +96,51 @@ fn the_explain_example_is_what_explain_prints() {
     assert!(shown.len() > 10);
     assert_eq!(missing(&shown, &printed), Vec::<String>::new());
 }
+
+#[test]
+fn the_daily_workflow_is_what_index_prints_and_writes() {
+    let readme = readme();
+    let work = tempfile::tempdir().unwrap();
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/data/seeds");
+    let shown = block(
+        &readme,
+        "$ storydup index archive data/seeds/000_6d5f35eb97f0d708.txt data/seeds/002_8bdbdf7a48a84030.txt data/seeds/004_2bd0569d459188d0.txt",
+    );
+    let mut printed = String::new();
+    for line in shown.iter().filter(|l| l.starts_with("$ storydup ")) {
+        let command = line.trim_start_matches("$ storydup ");
+        let (command, cut) = match command.split_once(" | cut -d, -f1-4") {
+            Some((command, _)) => (command, true),
+            None => (command, false),
+        };
+        let args: Vec<String> = command
+            .split(' ')
+            .map(|a| a.replace("data/seeds", seeds))
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_storydup"))
+            .args(&args)
+            .current_dir(work.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        for l in String::from_utf8_lossy(&out.stdout).lines() {
+            let l = if cut {
+                l.split(',').take(4).collect::<Vec<_>>().join(",")
+            } else {
+                l.to_string()
+            };
+            printed.push_str(&l);
+            printed.push('\n');
+        }
+        printed.push_str(&String::from_utf8_lossy(&out.stderr).replace(seeds, "data/seeds"));
+    }
+    printed.push_str(&std::fs::read_to_string(work.path().join("today/clusters.csv")).unwrap());
+    // The index's size on disk varies with SQLite's page layout.
+    let steady: Vec<String> = shown
+        .iter()
+        .filter(|l| !l.trim_start().starts_with("index:"))
+        .cloned()
+        .collect();
+    assert_eq!(missing(&steady, &printed), Vec::<String>::new());
+}

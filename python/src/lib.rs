@@ -826,6 +826,129 @@ fn pairs_header() -> Vec<&'static str> {
         .collect()
 }
 
+// ---- a persistent index ----
+
+/// Documents as the library reads them, from texts and ids.
+fn documents_of(texts: Vec<String>, ids: Vec<String>) -> PyResult<Vec<Document>> {
+    if ids.len() != texts.len() {
+        return Err(value_error(format!(
+            "{} ids for {} texts",
+            ids.len(),
+            texts.len()
+        )));
+    }
+    Ok(ids
+        .into_iter()
+        .zip(texts)
+        .enumerate()
+        .map(|(i, (id, text))| Document {
+            id,
+            text,
+            origin: storydup::error::Origin {
+                path: "<python>".into(),
+                line: i as u64 + 1,
+            },
+            raw: None,
+        })
+        .collect())
+}
+
+fn index_error(e: storydup::Error) -> PyErr {
+    match e {
+        storydup::Error::File { .. } => pyo3::exceptions::PyOSError::new_err(e.to_string()),
+        _ => value_error(e),
+    }
+}
+
+fn indexed_pairs<'py>(
+    py: Python<'py>,
+    pairs: &[storydup::archive::IndexedPair],
+    threshold: f64,
+) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    pairs
+        .iter()
+        .map(|p| {
+            let dict = evidence_dict(py, &p.evidence, threshold)?;
+            dict.set_item("doc_a", &p.a)?;
+            dict.set_item("doc_b", &p.b)?;
+            Ok(dict)
+        })
+        .collect()
+}
+
+/// A persistent index in a folder, as `storydup index` keeps it: each call
+/// opens it, so the writer's lock is held only while `add` runs.
+#[pyclass(frozen, module = "storydup._native")]
+struct Index {
+    path: std::path::PathBuf,
+}
+
+#[pymethods]
+impl Index {
+    #[new]
+    fn new(path: std::path::PathBuf) -> Self {
+        Index { path }
+    }
+
+    /// Adds the texts under their ids (new ones); returns the verified pairs
+    /// that hold an added document.
+    fn add<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<String>,
+        ids: Vec<String>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let documents = documents_of(texts, ids)?;
+        let path = self.path.clone();
+        let (added, threshold) = py
+            .detach(move || {
+                let mut archive =
+                    storydup::archive::Archive::open_writer(&path, &ScanOptions::default())?;
+                let added = archive.add(
+                    documents,
+                    storydup::archive::Rescan::default(),
+                    &storydup::scan::Silent,
+                )?;
+                Ok::<_, storydup::Error>((added, archive.options().verify.threshold))
+            })
+            .map_err(index_error)?;
+        indexed_pairs(py, &added.pairs, threshold)
+    }
+
+    /// The verified pairs the texts would make with the index and with each
+    /// other, without adding them (ids default to "query-0", "query-1"...).
+    #[pyo3(signature = (texts, ids=None))]
+    fn query<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<String>,
+        ids: Option<Vec<String>>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let ids = ids.unwrap_or_else(|| (0..texts.len()).map(|i| format!("query-{i}")).collect());
+        let documents = documents_of(texts, ids)?;
+        let path = self.path.clone();
+        let (pairs, threshold) = py
+            .detach(move || {
+                let archive =
+                    storydup::archive::Archive::open_reader(&path, &ScanOptions::default())?;
+                let pairs = archive.query(&documents)?;
+                Ok::<_, storydup::Error>((pairs, archive.options().verify.threshold))
+            })
+            .map_err(index_error)?;
+        indexed_pairs(py, &pairs, threshold)
+    }
+
+    /// Documents in the index (0 for a folder with none yet).
+    fn __len__(&self) -> PyResult<usize> {
+        if !self.path.join(storydup::archive::DATABASE).exists() {
+            return Ok(0);
+        }
+        let archive = storydup::archive::Archive::open_reader(&self.path, &ScanOptions::default())
+            .map_err(index_error)?;
+        Ok(archive.len().map_err(index_error)? as usize)
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
@@ -848,6 +971,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pair_ties_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(top_partners_arrow, m)?)?;
     m.add_class::<Corpus>()?;
+    m.add_class::<Index>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -158,3 +158,22 @@ def test_guarded_clusters_of_one_component():
     assert groups == [[IDS[0], IDS[1]]]
     with pytest.raises(ValueError, match="not among the ids"):
         corpus.guarded_clusters(IDS[:2], TEXTS[:2], ["elsewhere"], [IDS[0]], [score])
+
+
+def test_an_index_adds_batches_and_answers_queries(tmp_path):
+    index = storydup.Index(tmp_path / "archive")
+    assert len(index) == 0
+    # The same-topic stories, then the rewrite of the first.
+    assert index.add([TEXTS[0], TEXTS[2], TEXTS[3]], [IDS[0], IDS[2], IDS[3]]) == []
+    new = index.add([TEXTS[1], TEXTS[4]], [IDS[1], IDS[4]])
+    assert [(p["doc_a"], p["doc_b"]) for p in new] == [(IDS[0], IDS[1])]
+    assert new[0]["rewrite"] is True and new[0]["score"] >= storydup.Corpus(TEXTS).threshold
+    assert len(index) == 5
+    # A copy of the rewrite, checked without adding it.
+    found = index.query([TEXTS[1]], ["copy"])
+    assert {(p["doc_a"], p["doc_b"]) for p in found} >= {(IDS[1], "copy")}
+    assert len(index) == 5
+    with pytest.raises(ValueError, match="already in the index"):
+        index.add([TEXTS[1]], [IDS[1]])
+    with pytest.raises(ValueError, match="2 ids for 1 texts"):
+        index.add([TEXTS[1]], ["a", "b"])

@@ -11,6 +11,7 @@
 //! only if the new document nominates it (measured in README, *Index*).
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -48,6 +49,27 @@ pub(crate) struct Matched {
     pub(crate) keys: Vec<(u64, u32)>,
     pub(crate) pairs: Vec<(u32, u32, Evidence)>,
     pub(crate) candidates: usize,
+    pub(crate) stages: Vec<(&'static str, Duration)>,
+}
+
+/// Stage times, as the scan's summary shows them.
+pub(crate) struct Laps {
+    pub(crate) stages: Vec<(&'static str, Duration)>,
+    clock: Instant,
+}
+
+impl Laps {
+    pub(crate) fn new() -> Self {
+        Laps {
+            stages: Vec::new(),
+            clock: Instant::now(),
+        }
+    }
+
+    pub(crate) fn lap(&mut self, name: &'static str) {
+        self.stages.push((name, self.clock.elapsed()));
+        self.clock = Instant::now();
+    }
 }
 
 /// Every source's keys in one key space.
@@ -151,6 +173,7 @@ struct Shared {
 /// Matches `documents`, numbered from `first` on, against the index and
 /// each other: the scan's candidate rules and verification.
 pub(crate) fn match_batch(view: &View, documents: &[Document], first: u32) -> Result<Matched> {
+    let mut laps = Laps::new();
     let plan = view.plan;
     let options: &crate::scan::ScanOptions = plan;
     let tokens: Vec<Tokens> = documents
@@ -158,18 +181,18 @@ pub(crate) fn match_batch(view: &View, documents: &[Document], first: u32) -> Re
         .map(|d| text::tokenize(&d.text))
         .collect();
     let counts = super::Batch::of(&tokens, &view.state.boilerplate);
-    let corpus = view.state.corpus_for(&tokens, &counts);
+    let mut corpus = view.state.corpus_for(&tokens, &counts);
     let encoded: Vec<Vec<u8>> = tokens.par_iter().map(super::encode_tokens).collect();
     let banding = plan.banding();
     let signed: Vec<Signed> = tokens
         .into_par_iter()
         .map(|t| corpus.sign(t, options, banding, options.shingle_size))
         .collect();
-    drop(corpus);
     let tables =
         BlockTables::new(options.simhash_distance, options.simhash_blocks).map_err(Error::Usage)?;
     let doc_keys: Vec<[(Source, Vec<u64>); 3]> =
         signed.par_iter().map(|s| keys_of(s, &tables)).collect();
+    laps.lap("sign");
 
     // The batch's own buckets, members in order.
     let mut batch: HashMap<u64, Vec<u32>> = HashMap::default();
@@ -283,6 +306,7 @@ pub(crate) fn match_batch(view: &View, documents: &[Document], first: u32) -> Re
         .collect();
     candidates.par_sort_unstable();
     candidates.dedup();
+    laps.lap("candidates");
 
     // Features of the indexed documents among the candidates.
     let mut stored: Vec<u32> = candidates
@@ -300,13 +324,17 @@ pub(crate) fn match_batch(view: &View, documents: &[Document], first: u32) -> Re
         .par_iter()
         .map(|(_, blob)| super::decode_tokens(blob).ok_or_else(|| bad_tokens(view.dir)))
         .collect::<Result<_>>()?;
-    let corpus = view.state.corpus_for(&stored_tokens, &counts);
+    // The batch's statistics serve again when they hold every term.
+    if !corpus.is_whole() {
+        corpus = view.state.corpus_for(&stored_tokens, &counts);
+    }
     // The SimHash is known: only the rest is built.
     let stored_features: Vec<Features> = stored_tokens
         .into_par_iter()
         .zip(&stored)
         .map(|(t, &d)| corpus.rebuilt(t, options.shingle_size, simhash_of(d)))
         .collect();
+    laps.lap("features");
     let of = |d: u32| -> (&str, &Features) {
         if d >= first {
             let j = (d - first) as usize;
@@ -328,6 +356,7 @@ pub(crate) fn match_batch(view: &View, documents: &[Document], first: u32) -> Re
             steps::verify(fa, fb, options).map(|e| (a, b, e))
         })
         .collect();
+    laps.lap("verify");
     Ok(Matched {
         simhashes: signed.iter().map(|s| s.features.simhash).collect(),
         tokens: encoded,
@@ -335,6 +364,7 @@ pub(crate) fn match_batch(view: &View, documents: &[Document], first: u32) -> Re
         keys,
         pairs,
         candidates: candidates.len(),
+        stages: laps.stages,
     })
 }
 

@@ -46,11 +46,39 @@ pub use reports::IndexedPair;
 /// The database's file name in an index folder.
 pub const DATABASE: &str = "index.db";
 const LOCK_FILE: &str = "writer.lock";
-const FORMAT: &str = "storydup-index-1";
+const FORMAT: &str = "storydup-index-2";
 
 /// By default an add rescans the whole index (new keys for every document)
 /// once the index has grown by more than this share since the last rescan.
 pub const REFRESH_AFTER: f64 = 0.2;
+
+/// An index of at most this many documents is rescanned on every add: a
+/// rescan of it takes a few seconds, and its reports are then exactly the
+/// scan's (small sets drift most; README, *Keeping an archive*).
+pub const RESCAN_UP_TO: u64 = 10_000;
+
+/// When an add rescans the whole index instead of matching its batch.
+#[derive(Clone, Copy, Debug)]
+pub struct Rescan {
+    /// Rescan with this add, whatever else says.
+    pub now: bool,
+    /// Rescan once the index has grown by more than this share since its
+    /// last rescan.
+    pub after_growth: f64,
+    /// Rescan while the index (with the batch) holds at most this many
+    /// documents.
+    pub up_to: u64,
+}
+
+impl Default for Rescan {
+    fn default() -> Self {
+        Rescan {
+            now: false,
+            after_growth: REFRESH_AFTER,
+            up_to: RESCAN_UP_TO,
+        }
+    }
+}
 
 /// Environment variable for the crash tests: an add that finds it sleeps
 /// this many seconds just before it commits.
@@ -156,6 +184,8 @@ pub struct Added {
     pub refreshed: bool,
     /// Candidate pairs verified (after a refresh: 0, the scan's own).
     pub candidates: usize,
+    /// Time of each stage of the add.
+    pub stages: Vec<(&'static str, std::time::Duration)>,
 }
 
 pub(crate) fn db_error(dir: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
@@ -248,7 +278,20 @@ impl Archive {
     /// The rewrite options the index was created with, or `None` for an
     /// index not yet created (an empty folder).
     pub fn recorded(&self) -> Result<Option<serde_json::Map<String, serde_json::Value>>> {
-        let Some(text) = meta(&self.conn, "options").map_err(db_error(&self.dir))? else {
+        let fail = db_error(&self.dir);
+        match meta(&self.conn, "format").map_err(&fail)? {
+            None => return Ok(None),
+            Some(format) if format != FORMAT => {
+                return Err(Error::file(
+                    self.dir.join(DATABASE),
+                    format!(
+                        "an index of another version of storydup ({format}; this one reads {FORMAT}): build a new one from the documents"
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        let Some(text) = meta(&self.conn, "options").map_err(&fail)? else {
             return Ok(None);
         };
         let value: serde_json::Value = serde_json::from_str(&text)
@@ -286,16 +329,16 @@ impl Archive {
     }
 
     /// Adds `documents`: their ids must be new. They are matched against the
-    /// index and each other with the frozen statistics, or, when the index
-    /// has outgrown them (or `refresh` asks), the whole index is scanned
-    /// again. All of it or none of it is committed.
+    /// index and each other, or the whole index is scanned again when
+    /// `rescan` says. All of it or none of it is
+    /// committed.
     pub fn add(
         &mut self,
         documents: Vec<Document>,
-        refresh_after: f64,
+        rescan: Rescan,
         progress: &dyn Progress,
     ) -> Result<Added> {
-        let added = self.add_in_transaction(documents, refresh_after, progress);
+        let added = self.add_in_transaction(documents, rescan, progress);
         // Key files of a failed add are named by no transaction.
         self.remove_unnamed_files()?;
         added
@@ -304,7 +347,7 @@ impl Archive {
     fn add_in_transaction(
         &mut self,
         documents: Vec<Document>,
-        refresh_after: f64,
+        rescan: Rescan,
         progress: &dyn Progress,
     ) -> Result<Added> {
         if self._writer.is_none() {
@@ -325,24 +368,31 @@ impl Archive {
             set_meta(&tx, "statistics_documents", "0").map_err(&fail)?;
             set_meta(&tx, "rescanned_documents", "0").map_err(&fail)?;
         }
-        check_new_ids(&tx, &dir, &documents)?;
+        check_new_ids(&tx, &dir, &documents, false)?;
         let first = count_docs(&tx).map_err(&fail)?;
         let rescanned = meta_number(&tx, "rescanned_documents").map_err(&fail)?;
         let total = first as u64 + documents.len() as u64;
         let refreshed = rescanned == 0
-            || total as f64 > rescanned as f64 * (1.0 + refresh_after)
+            || rescan.now
+            || total <= rescan.up_to
+            || total as f64 > rescanned as f64 * (1.0 + rescan.after_growth)
             || documents.len() > u32::MAX as usize - first as usize;
         let mut candidates = 0;
+        let mut stages = Vec::new();
         let state = State::load(&tx, &dir)?;
         let mut written = Vec::new();
         if refreshed {
             insert_docs(&tx, &dir, first, &documents, None)?;
             drop(documents);
+            let clock = std::time::Instant::now();
             written = matching::rebuild(&tx, &dir, &self.plan, progress)?;
+            stages.push(("rescan", clock.elapsed()));
         } else if !documents.is_empty() {
             let view = state.view(&tx, &dir, &self.plan)?;
             let matched = matching::match_batch(&view, &documents, first)?;
             candidates = matched.candidates;
+            stages.extend(matched.stages.iter().copied());
+            let clock = std::time::Instant::now();
             insert_docs(
                 &tx,
                 &dir,
@@ -362,6 +412,7 @@ impl Archive {
             .map_err(&fail)?;
             written.extend(compact(&tx, &dir, Kind::Keys)?);
             written.extend(compact(&tx, &dir, Kind::Terms)?);
+            stages.push(("write", clock.elapsed()));
         }
         if let Some(seconds) = std::env::var(PAUSE_BEFORE_COMMIT)
             .ok()
@@ -370,8 +421,10 @@ impl Archive {
             eprintln!("storydup: pausing {seconds} s before the commit ({PAUSE_BEFORE_COMMIT})");
             std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
         }
+        let clock = std::time::Instant::now();
         sync_dir(&dir)?;
         tx.commit().map_err(&fail)?;
+        stages.push(("commit", clock.elapsed()));
         drop(written);
         let pairs = reports::pairs_from(&self.conn, &dir, first)?;
         Ok(Added {
@@ -380,6 +433,7 @@ impl Archive {
             pairs,
             refreshed,
             candidates,
+            stages,
         })
     }
 
@@ -396,7 +450,7 @@ impl Archive {
                 dir.display()
             )));
         }
-        check_new_ids(&tx, dir, documents)?;
+        check_new_ids(&tx, dir, documents, true)?;
         let first = count_docs(&tx).map_err(&fail)?;
         let state = State::load(&tx, dir)?;
         let view = state.view(&tx, dir, &self.plan)?;
@@ -458,7 +512,8 @@ impl Archive {
     }
 }
 
-/// The `flock` that makes one writer at a time.
+/// The lock that makes one writer at a time: an advisory `flock` the
+/// kernel releases however the process ends, so a killed add leaves none.
 fn lock_writer(dir: &Path) -> Result<File> {
     let path = dir.join(LOCK_FILE);
     let file = File::options()
@@ -467,16 +522,16 @@ fn lock_writer(dir: &Path) -> Result<File> {
         .write(true)
         .open(&path)
         .map_err(|e| Error::file(&path, format!("cannot open the writer's lock: {e}")))?;
-    use std::os::unix::io::AsRawFd;
-    // Safety: flock on a descriptor this function owns.
-    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if locked != 0 {
-        return Err(Error::file(
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::file(
             dir,
             "another storydup is adding to this index (one writer at a time); try again when it has finished, or use --query, which reads beside it",
-        ));
+        )),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(Error::file(&path, format!("cannot lock the index: {e}")))
+        }
     }
-    Ok(file)
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
@@ -546,7 +601,7 @@ fn next_file(conn: &Connection, dir: &Path, prefix: &str) -> Result<(String, Pat
 
 /// Rejects an id already in the index or twice in `documents`, naming both
 /// places; nothing is added.
-fn check_new_ids(conn: &Connection, dir: &Path, documents: &[Document]) -> Result<()> {
+fn check_new_ids(conn: &Connection, dir: &Path, documents: &[Document], query: bool) -> Result<()> {
     let mut seen: HashMap<&str, &Origin> = HashMap::with_capacity(documents.len());
     for d in documents {
         if let Some(first) = seen.insert(&d.id, &d.origin) {
@@ -574,8 +629,13 @@ fn check_new_ids(conn: &Connection, dir: &Path, documents: &[Document]) -> Resul
             .optional()
             .map_err(db_error(dir))?;
         if let Some(indexed) = found {
+            let what = if query {
+                "; its pairs are in the index's reports (--out), or query it under another id"
+            } else {
+                "; nothing was added"
+            };
             return Err(Error::Usage(format!(
-                "document id {:?} at {} is already in the index {} (added from {}); nothing was added",
+                "document id {:?} at {} is already in the index {} (added from {}){what}",
                 d.id,
                 d.origin,
                 dir.display(),
@@ -927,11 +987,13 @@ impl State {
                 *df.entry(t as u32).or_default() += n;
             }
         }
-        crate::corpus::Corpus::new(
+        let mut corpus = crate::corpus::Corpus::new(
             self.boilerplate.clone(),
             df,
             self.documents + batch.documents,
-        )
+        );
+        corpus.whole = true;
+        corpus
     }
 }
 

@@ -15,6 +15,10 @@ The same Rust code as the ``storydup`` command-line tool. Everyday use::
     corpus = storydup.Corpus(texts)         # corpus statistics
     corpus.verify(text_a, text_b)           # evidence dict, or None
 
+    index = storydup.Index("archive/")      # a persistent index (storydup index)
+    index.add(texts, ids)                   # the new pairs, as dicts
+    index.query([draft])                    # pairs without adding
+
 Hashes are unsigned 64-bit integers here; the ``*_arrow`` functions (for
 Spark's ``mapInArrow``, see ``storydup.arrow``) carry the same bits as int64.
 """
@@ -24,6 +28,7 @@ from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 from . import _native
 from ._native import (  # noqa: F401  (re-exported)
     Corpus,
+    Index,
     band_keys,
     hamming,
     jaccard,
@@ -36,6 +41,7 @@ __version__ = _native.__version__
 
 __all__ = [
     "Corpus",
+    "Index",
     "ScanResult",
     "band_keys",
     "hamming",

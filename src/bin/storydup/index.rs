@@ -41,9 +41,9 @@ pub(crate) struct IndexArgs {
     #[arg(long)]
     pub(crate) query: bool,
 
-    /// Rescan the whole index with this add: every document's keys made
-    /// again with the current term counts and boilerplate, every pair
-    /// verified again, as `scan` would.
+    /// Rescan the whole index with this add (or alone, with no inputs):
+    /// every document's keys made again with the current term counts and
+    /// boilerplate, every pair verified again, as `scan` would.
     #[arg(long, conflicts_with = "query")]
     pub(crate) refresh: bool,
 
@@ -51,6 +51,11 @@ pub(crate) struct IndexArgs {
     /// share since the last rescan (0.2: a fifth).
     #[arg(long, value_name = "SHARE", default_value_t = archive::REFRESH_AFTER)]
     pub(crate) refresh_after: f64,
+
+    /// Rescan the whole index on every add while it holds at most this many
+    /// documents (0: never for its size).
+    #[arg(long, value_name = "DOCS", default_value_t = archive::RESCAN_UP_TO)]
+    pub(crate) rescan_up_to: u64,
 
     /// Input format, overriding detection from file names.
     #[arg(long, value_name = "jsonl|csv|text")]
@@ -152,16 +157,21 @@ pub(crate) fn run(args: IndexArgs, matches: Option<&ArgMatches>) -> storydup::Re
         write_query(&pairs, &args)?;
         if !args.quiet {
             eprintln!(
-                "storydup: {} checked against {} indexed: {} in {:.3}s",
+                "storydup: {} checked against {} indexed: {}",
                 report::count(documents.len() as u64, "document", "documents"),
                 archive.len()?,
                 report::count(pairs.len() as u64, "pair", "pairs"),
-                started.elapsed().as_secs_f64()
             );
+            eprintln!("  total {:.3}s", started.elapsed().as_secs_f64());
         }
         return Ok(());
     }
-    if args.inputs.is_empty() {
+    if args.inputs.is_empty() && args.new_only {
+        return Err(Error::Usage(
+            "--new-only reports the documents an add brings: give the inputs to add".into(),
+        ));
+    }
+    if args.inputs.is_empty() && !args.refresh {
         let archive = Archive::open_reader(&args.dir, &options)?;
         check_recorded(&archive, matches, &options)?;
         let written = match &args.out {
@@ -176,24 +186,36 @@ pub(crate) fn run(args: IndexArgs, matches: Option<&ArgMatches>) -> storydup::Re
         }
         return Ok(());
     }
+    if args.inputs.is_empty() && !args.dir.join(archive::DATABASE).exists() {
+        return Err(Error::Usage(format!(
+            "{}: not a storydup index; give documents to create it from",
+            args.dir.display()
+        )));
+    }
     let mut archive = Archive::open_writer(&args.dir, &options)?;
     check_recorded(&archive, matches, &options)?;
     // Held from before the add, so the reports can always be written.
     let out_lock = args.out.as_deref().map(report::lock_folder).transpose()?;
+    if args.inputs.is_empty() && archive.recorded()?.is_none() {
+        return Err(Error::Usage(format!(
+            "{}: not a storydup index yet; give documents to create it from",
+            args.dir.display()
+        )));
+    }
     let (documents, _) = read_all(&args.inputs, &input_options)?;
-    if documents.is_empty() {
+    if documents.is_empty() && !args.inputs.is_empty() {
         return Err(Error::file(
             args.inputs.join(" "),
             "no documents found (folders are searched for .txt, .md, .jsonl, .ndjson and .csv files)",
         ));
     }
     let bars = Bars::new(args.quiet);
-    let refresh_after = if args.refresh {
-        0.0
-    } else {
-        args.refresh_after
+    let rescan = archive::Rescan {
+        now: args.refresh,
+        after_growth: args.refresh_after,
+        up_to: args.rescan_up_to,
     };
-    let added = archive.add(documents, refresh_after, &bars)?;
+    let added = archive.add(documents, rescan, &bars)?;
     bars.finish();
     let written = match &args.out {
         Some(out) => archive.write_reports(
@@ -230,9 +252,15 @@ fn summary(
             archive.dir().display(),
             report::count(added.pairs.len() as u64, "pair", "pairs"),
         );
+        let stages: Vec<String> = added
+            .stages
+            .iter()
+            .map(|(name, took)| format!("{name} {:.3}s", took.as_secs_f64()))
+            .collect();
+        eprintln!("  time: {}", stages.join(", "));
     }
     eprintln!(
-        "  index: {} , {:.1} MB on disk ({:.2} KB a document)",
+        "  index: {}, {:.1} MB on disk ({:.2} KB a document)",
         report::count(documents, "document", "documents"),
         disk as f64 / 1e6,
         disk as f64 / 1e3 / documents.max(1) as f64
