@@ -904,7 +904,7 @@ impl Index {
             .detach(move || {
                 let mut archive =
                     storydup::archive::Archive::open_writer(&path, &ScanOptions::default())?;
-                let added = archive.add(
+                let added = archive.add_documents(
                     documents,
                     storydup::archive::Rescan::default(),
                     &storydup::scan::Silent,

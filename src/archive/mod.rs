@@ -328,25 +328,40 @@ impl Archive {
             .unwrap_or(0)
     }
 
-    /// Adds `documents`: their ids must be new. They are matched against the
-    /// index and each other, or the whole index is scanned again when
-    /// `rescan` says. All of it or none of it is
+    /// Adds the documents `read` hands over: their ids must be new. They
+    /// are matched against the index and each other, a chunk at a time, or
+    /// the whole index is scanned again when `rescan` says; then they are
+    /// streamed into the database, not held. All of it or none of it is
     /// committed.
     pub fn add(
         &mut self,
-        documents: Vec<Document>,
+        read: impl FnOnce(&mut dyn FnMut(Document) -> Result<()>) -> Result<()>,
         rescan: Rescan,
         progress: &dyn Progress,
     ) -> Result<Added> {
-        let added = self.add_in_transaction(documents, rescan, progress);
+        let added = self.add_in_transaction(read, rescan, progress);
         // Key files of a failed add are named by no transaction.
         self.remove_unnamed_files()?;
         added
     }
 
-    fn add_in_transaction(
+    /// [`Archive::add`] of documents in memory.
+    pub fn add_documents(
         &mut self,
         documents: Vec<Document>,
+        rescan: Rescan,
+        progress: &dyn Progress,
+    ) -> Result<Added> {
+        self.add(
+            |sink| documents.into_iter().try_for_each(sink),
+            rescan,
+            progress,
+        )
+    }
+
+    fn add_in_transaction(
+        &mut self,
+        read: impl FnOnce(&mut dyn FnMut(Document) -> Result<()>) -> Result<()>,
         rescan: Rescan,
         progress: &dyn Progress,
     ) -> Result<Added> {
@@ -354,6 +369,7 @@ impl Archive {
             return Err(Error::Usage("this index was opened for reading".into()));
         }
         let dir = self.dir.clone();
+        let plan = self.plan.clone();
         let fail = db_error(&dir);
         let tx = self
             .conn
@@ -362,58 +378,63 @@ impl Archive {
         tx.execute_batch(SCHEMA).map_err(&fail)?;
         if meta(&tx, "format").map_err(&fail)?.is_none() {
             set_meta(&tx, "format", FORMAT).map_err(&fail)?;
-            let options = serde_json::Value::Object(rewrite_options(&self.plan)).to_string();
+            let options = serde_json::Value::Object(rewrite_options(&plan)).to_string();
             set_meta(&tx, "options", &options).map_err(&fail)?;
             set_meta(&tx, "next_file", "0").map_err(&fail)?;
             set_meta(&tx, "statistics_documents", "0").map_err(&fail)?;
             set_meta(&tx, "rescanned_documents", "0").map_err(&fail)?;
         }
-        check_new_ids(&tx, &dir, &documents, false)?;
         let first = count_docs(&tx).map_err(&fail)?;
         let rescanned = meta_number(&tx, "rescanned_documents").map_err(&fail)?;
-        let total = first as u64 + documents.len() as u64;
-        let refreshed = rescanned == 0
-            || rescan.now
-            || total <= rescan.up_to
-            || total as f64 > rescanned as f64 * (1.0 + rescan.after_growth)
-            || documents.len() > u32::MAX as usize - first as usize;
-        let mut candidates = 0;
-        let mut stages = Vec::new();
-        let state = State::load(&tx, &dir)?;
-        let mut written = Vec::new();
+        // Whether an index of `total` documents must be rescanned, whatever
+        // more the batch brings.
+        let outgrown = |total: u64| {
+            rescanned == 0
+                || rescan.now
+                || total as f64 > rescanned as f64 * (1.0 + rescan.after_growth)
+                || total >= u32::MAX as u64
+        };
+        let mut added = Adding {
+            tx: &tx,
+            dir: &dir,
+            plan: &plan,
+            next: first,
+            candidates: 0,
+            stages: Vec::new(),
+            written: Vec::new(),
+        };
+        // Documents read and not yet matched or stored: a chunk at most.
+        let mut pending: Vec<Document> = Vec::new();
+        let mut rescanning = outgrown(first as u64);
+        read(&mut |doc| {
+            pending.push(doc);
+            let total = added.next as u64 + pending.len() as u64;
+            rescanning = rescanning || outgrown(total);
+            if rescanning && pending.len() >= crate::stages::BATCH_DOCS {
+                added.store(std::mem::take(&mut pending), None)?;
+            } else if !rescanning && pending.len() >= CHUNK_DOCS {
+                added.match_chunk(std::mem::take(&mut pending))?;
+            }
+            Ok(())
+        })?;
+        let total = added.next as u64 + pending.len() as u64;
+        let refreshed = rescanning || total <= rescan.up_to;
         if refreshed {
-            insert_docs(&tx, &dir, first, &documents, None)?;
-            drop(documents);
+            added.store(pending, None)?;
             let clock = std::time::Instant::now();
-            written = matching::rebuild(&tx, &dir, &self.plan, progress)?;
-            stages.push(("rescan", clock.elapsed()));
-        } else if !documents.is_empty() {
-            let view = state.view(&tx, &dir, &self.plan)?;
-            let matched = matching::match_batch(&view, &documents, first)?;
-            candidates = matched.candidates;
-            stages.extend(matched.stages.iter().copied());
-            let clock = std::time::Instant::now();
-            insert_docs(
-                &tx,
-                &dir,
-                first,
-                &documents,
-                Some((&matched.simhashes, &matched.tokens)),
-            )?;
-            insert_pairs(&tx, &dir, &matched.pairs)?;
-            written.push(add_file(&tx, &dir, Kind::Keys, matched.keys)?);
-            written.push(add_file(&tx, &dir, Kind::Terms, matched.terms)?);
-            let counted = meta_number(&tx, "statistics_documents").map_err(&fail)?;
-            set_meta(
-                &tx,
-                "statistics_documents",
-                &(counted + documents.len() as u64).to_string(),
-            )
-            .map_err(&fail)?;
-            written.extend(compact(&tx, &dir, Kind::Keys)?);
-            written.extend(compact(&tx, &dir, Kind::Terms)?);
-            stages.push(("write", clock.elapsed()));
+            added
+                .written
+                .extend(matching::rebuild(&tx, &dir, &plan, progress)?);
+            added.stages.push(("rescan", clock.elapsed()));
+        } else if !pending.is_empty() {
+            added.match_chunk(pending)?;
         }
+        let Adding {
+            candidates,
+            mut stages,
+            written,
+            ..
+        } = added;
         if let Some(seconds) = std::env::var(PAUSE_BEFORE_COMMIT)
             .ok()
             .and_then(|s| s.parse::<f64>().ok())
@@ -508,6 +529,65 @@ impl Archive {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
+        Ok(())
+    }
+}
+
+/// Documents an add matches at once: what it holds in memory (their tokens
+/// and features) whatever the size of the batch. A later chunk sees an
+/// earlier one as indexed.
+const CHUNK_DOCS: usize = 20_000;
+
+/// An add in progress, inside its transaction.
+struct Adding<'a> {
+    tx: &'a Connection,
+    dir: &'a Path,
+    plan: &'a Plan,
+    /// The number the next document stored gets.
+    next: u32,
+    candidates: usize,
+    stages: Vec<(&'static str, std::time::Duration)>,
+    written: Vec<PathBuf>,
+}
+
+impl Adding<'_> {
+    /// Stores `documents` (ids checked) with what matching made of them,
+    /// or nothing yet for a rescan to fill in.
+    fn store(
+        &mut self,
+        documents: Vec<Document>,
+        signed: Option<(&[u64], &[Vec<u8>])>,
+    ) -> Result<()> {
+        check_new_ids(self.tx, self.dir, &documents, false)?;
+        insert_docs(self.tx, self.dir, self.next, &documents, signed)?;
+        self.next += documents.len() as u32;
+        Ok(())
+    }
+
+    /// Matches `documents` against the index (with the chunks stored before
+    /// them) and stores them, their pairs, keys and term counts.
+    fn match_chunk(&mut self, documents: Vec<Document>) -> Result<()> {
+        let (tx, dir) = (self.tx, self.dir);
+        check_new_ids(tx, dir, &documents, false)?;
+        let state = State::load(tx, dir)?;
+        let view = state.view(tx, dir, self.plan)?;
+        let matched = matching::match_batch(&view, &documents, self.next)?;
+        self.candidates += matched.candidates;
+        self.stages.extend(matched.stages.iter().copied());
+        let clock = std::time::Instant::now();
+        let count = documents.len() as u64;
+        self.store(documents, Some((&matched.simhashes, &matched.tokens)))?;
+        insert_pairs(tx, dir, &matched.pairs)?;
+        self.written
+            .push(add_file(tx, dir, Kind::Keys, matched.keys)?);
+        self.written
+            .push(add_file(tx, dir, Kind::Terms, matched.terms)?);
+        let fail = db_error(dir);
+        let counted = meta_number(tx, "statistics_documents").map_err(&fail)?;
+        set_meta(tx, "statistics_documents", &(counted + count).to_string()).map_err(&fail)?;
+        self.written.extend(compact(tx, dir, Kind::Keys)?);
+        self.written.extend(compact(tx, dir, Kind::Terms)?);
+        self.stages.push(("write", clock.elapsed()));
         Ok(())
     }
 }

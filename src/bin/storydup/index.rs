@@ -8,7 +8,7 @@ use clap::{ArgMatches, Args, parser::ValueSource};
 
 use storydup::archive::{self, Archive, IndexedPair};
 use storydup::ids::Ids;
-use storydup::input::{Format, InputOptions, read_all};
+use storydup::input::{Format, InputOptions, read_all, read_documents};
 use storydup::types::ScoredPair;
 use storydup::{Error, report};
 
@@ -202,20 +202,31 @@ pub(crate) fn run(args: IndexArgs, matches: Option<&ArgMatches>) -> storydup::Re
             args.dir.display()
         )));
     }
-    let (documents, _) = read_all(&args.inputs, &input_options)?;
-    if documents.is_empty() && !args.inputs.is_empty() {
-        return Err(Error::file(
-            args.inputs.join(" "),
-            "no documents found (folders are searched for .txt, .md, .jsonl, .ndjson and .csv files)",
-        ));
-    }
     let bars = Bars::new(args.quiet);
     let rescan = archive::Rescan {
         now: args.refresh,
         after_growth: args.refresh_after,
         up_to: args.rescan_up_to,
     };
-    let added = archive.add(documents, rescan, &bars)?;
+    // Streamed: a large batch is never held in memory whole.
+    let added = archive.add(
+        |sink| {
+            let mut read = 0u64;
+            read_documents(&args.inputs, &input_options, &mut |doc| {
+                read += 1;
+                sink(doc)
+            })?;
+            if read == 0 && !args.inputs.is_empty() {
+                return Err(Error::file(
+                    args.inputs.join(" "),
+                    "no documents found (folders are searched for .txt, .md, .jsonl, .ndjson and .csv files)",
+                ));
+            }
+            Ok(())
+        },
+        rescan,
+        &bars,
+    )?;
     bars.finish();
     let written = match &args.out {
         Some(out) => archive.write_reports(
