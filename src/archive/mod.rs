@@ -536,7 +536,7 @@ impl Archive {
 /// Documents an add matches at once: what it holds in memory (their tokens
 /// and features) whatever the size of the batch. A later chunk sees an
 /// earlier one as indexed.
-const CHUNK_DOCS: usize = 20_000;
+const CHUNK_DOCS: usize = if cfg!(test) { 1 } else { 20_000 };
 
 /// An add in progress, inside its transaction.
 struct Adding<'a> {
@@ -1132,6 +1132,70 @@ mod tests {
         let mut cut = encode_tokens(&tokens);
         cut.truncate(cut.len() / 2);
         assert!(decode_tokens(&cut).is_none());
+    }
+
+    /// The seed articles as documents, by file name.
+    fn seeds(which: &[usize]) -> Vec<Document> {
+        let mut paths: Vec<_> = std::fs::read_dir("data/seeds")
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        which
+            .iter()
+            .map(|&i| Document {
+                id: paths[i].file_name().unwrap().to_string_lossy().into(),
+                text: std::fs::read_to_string(&paths[i]).unwrap(),
+                origin: Origin {
+                    path: paths[i].display().to_string(),
+                    line: 0,
+                },
+                raw: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_matched_a_chunk_at_a_time_finds_its_rewrite() {
+        // Under test a chunk is one document: 001 is matched alone against
+        // the index, then 003 against the index and 001.
+        let dir = tempfile::tempdir().unwrap();
+        let options = ScanOptions::default();
+        let mut archive = Archive::open_writer(dir.path(), &options).unwrap();
+        let silent = &crate::scan::Silent;
+        let built = archive
+            .add_documents(seeds(&[0, 2, 4]), Rescan::default(), silent)
+            .unwrap();
+        assert!(built.refreshed && built.pairs.is_empty());
+        let incremental = Rescan {
+            now: false,
+            after_growth: 100.0,
+            up_to: 0,
+        };
+        let added = archive
+            .add_documents(seeds(&[1, 3]), incremental, silent)
+            .unwrap();
+        assert!(!added.refreshed);
+        assert_eq!(added.stages.iter().filter(|s| s.0 == "sign").count(), 2);
+        let pairs: Vec<(&str, &str)> = added
+            .pairs
+            .iter()
+            .map(|p| (p.a.as_str(), p.b.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [("000_6d5f35eb97f0d708.txt", "001_a6a27bf682eca62c.txt")]
+        );
+        assert_eq!(archive.len().unwrap(), 5);
+        // An id of the batch's first chunk, again in a later one.
+        let again = seeds(&[4]).into_iter().map(|mut d| {
+            d.id = "new".into();
+            d
+        });
+        let twice: Vec<Document> = again.clone().chain(again).collect();
+        let refused = archive.add_documents(twice, incremental, silent);
+        assert!(refused.is_err(), "{refused:?}");
+        assert_eq!(archive.len().unwrap(), 5, "nothing added");
     }
 
     #[test]
