@@ -419,7 +419,9 @@ impl Archive {
         })?;
         let total = added.next as u64 + pending.len() as u64;
         let refreshed = rescanning || total <= rescan.up_to;
-        if refreshed {
+        if total == 0 {
+            // Nothing indexed and nothing to index.
+        } else if refreshed {
             added.store(pending, None)?;
             let clock = std::time::Instant::now();
             added
@@ -448,6 +450,15 @@ impl Archive {
         stages.push(("commit", clock.elapsed()));
         drop(written);
         let pairs = reports::pairs_from(&self.conn, &dir, first)?;
+        // One entry a stage, over every chunk.
+        let mut summed: Vec<(&'static str, std::time::Duration)> = Vec::new();
+        for (name, took) in stages {
+            match summed.iter_mut().find(|s| s.0 == name) {
+                Some(s) => s.1 += took,
+                None => summed.push((name, took)),
+            }
+        }
+        let stages = summed;
         Ok(Added {
             documents: (total - first as u64) as usize,
             first,
@@ -1176,7 +1187,8 @@ mod tests {
             .add_documents(seeds(&[1, 3]), incremental, silent)
             .unwrap();
         assert!(!added.refreshed);
-        assert_eq!(added.stages.iter().filter(|s| s.0 == "sign").count(), 2);
+        assert_eq!(added.stages.iter().filter(|s| s.0 == "sign").count(), 1);
+        assert_eq!(added.candidates, 1, "001 with 000; 003 finds none");
         let pairs: Vec<(&str, &str)> = added
             .pairs
             .iter()
