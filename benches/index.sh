@@ -85,6 +85,9 @@ cost)
     new_only=$(seconds "$bin" index ix B.jsonl --out o --new-only -q)
     echo "add with --out --new-only: ${new_only}s"
     echo "build of 100000: ${build}s; disk $du_base bytes ($((du_base / 100000)) a document)"
+    rm -rf ix && cp -r base ix && sync
+    echo "one more add, with its summary:"
+    "$bin" index ix B.jsonl 2>&1
     ;;
 query)
     # INDEX=DIR keeps the index there (and reuses it when it exists).
