@@ -4,21 +4,22 @@
 //!
 //! Layout of an index folder:
 //! - `index.db`, an SQLite database (write-ahead log, synced on commit):
-//!   the documents (id, origin, zstd-compressed text), the verified pairs
-//!   with their evidence, the boilerplate sentences, the options fixed at
-//!   creation and the names of the key files below;
+//!   the documents (id, origin, zstd-compressed text and segmented words),
+//!   the verified pairs with their evidence, the boilerplate sentences, the
+//!   options fixed at creation and the names of the files below;
 //! - `keys-N.bin`: the documents' band keys, anchors and SimHash block keys,
 //!   sorted, one file per add, merged two by two as they grow ([`files`]);
-//! - `terms-N.bin`: each term's document count when the statistics were
-//!   last counted;
+//! - `terms-N.bin`: how many documents of one add (or of the index at its
+//!   last rescan) hold each term; a term's count is the sum over the files;
 //! - `writer.lock`: held (`flock`) by the one process adding.
 //!
-//! Corpus statistics (term rarity, boilerplate) are frozen between
-//! refreshes: an add signs and verifies its documents with the counts of
-//! the last refresh, so earlier documents keep their keys and features.
-//! Once the index has grown by more than [`REFRESH_GROWTH`] since then, the
-//! add refreshes: it scans the whole index again, exactly as `scan` would,
-//! and replaces the keys, the statistics and the pairs with the scan's.
+//! Term counts are exact: an add signs and verifies its documents with the
+//! counts of the whole index and itself. What earlier counts made stays as
+//! it was until a rescan: the keys of indexed documents, their pairs and the
+//! boilerplate set. An add rescans the whole index, exactly as `scan` would,
+//! when [`Rescan`] says (the index has grown by a fifth since the last
+//! rescan, or holds at most [`RESCAN_UP_TO`] documents), and replaces the
+//! keys, the counts and the pairs with the scan's.
 //!
 //! Every change of an add happens in one transaction: key files are written
 //! and synced before it commits and named only by it, so an add killed at
