@@ -8,7 +8,7 @@
 //!   the verified pairs with their evidence, the boilerplate sentences, the
 //!   options fixed at creation and the names of the files below;
 //! - `keys-N.bin`: the documents' band keys, anchors and SimHash block keys,
-//!   sorted, one file per add, merged two by two as they grow ([`files`]);
+//!   sorted, one file per add, merged two by two as they grow (`files.rs`);
 //! - `terms-N.bin`: how many documents of one add (or of the index at its
 //!   last rescan) hold each term; a term's count is the sum over the files;
 //! - `writer.lock`: held (`flock`) by the one process adding.
