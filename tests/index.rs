@@ -60,6 +60,21 @@ fn seeds_split(dir: &Path, held_out: &[usize]) -> (PathBuf, PathBuf) {
     (a, b)
 }
 
+/// A development set split in two files in `dir`: every fifth document in
+/// the second, the rest in the first.
+fn split_80_20(set: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let (mut first, mut second) = (String::new(), String::new());
+    for (i, line) in text(&set.join("docs.jsonl")).lines().enumerate() {
+        let part = if i % 5 == 4 { &mut second } else { &mut first };
+        part.push_str(line);
+        part.push('\n');
+    }
+    let (a, b) = (dir.join("a.jsonl"), dir.join("b.jsonl"));
+    fs::write(&a, first).unwrap();
+    fs::write(&b, second).unwrap();
+    (a, b)
+}
+
 /// Pairs of documents that share a cluster in a clusters.csv.
 fn co_clustered(path: &Path) -> BTreeSet<(String, String)> {
     let mut reader = csv::Reader::from_path(path).unwrap();
@@ -155,15 +170,7 @@ fn a_rewrite_added_later_joins_its_original_and_nothing_else() {
 fn two_adds_agree_with_one_scan_on_a_labelled_set() {
     let set = common::devset("clough_stevenson");
     let dir = tempfile::tempdir().unwrap();
-    let (mut first, mut second) = (String::new(), String::new());
-    for (i, line) in text(&set.join("docs.jsonl")).lines().enumerate() {
-        let part = if i % 5 == 4 { &mut second } else { &mut first };
-        part.push_str(line);
-        part.push('\n');
-    }
-    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
-    fs::write(&a, first).unwrap();
-    fs::write(&b, second).unwrap();
+    let (a, b) = split_80_20(&set, dir.path());
     let (index, out, scan) = (
         dir.path().join("index"),
         dir.path().join("o"),
@@ -346,15 +353,7 @@ fn an_add_killed_at_any_moment_leaves_the_index_as_before() {
 fn killed_adds(options: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let set = common::devset("bbc_news_dev");
-    let (mut first, mut second) = (String::new(), String::new());
-    for (i, line) in text(&set.join("docs.jsonl")).lines().enumerate() {
-        let part = if i % 5 == 4 { &mut second } else { &mut first };
-        part.push_str(line);
-        part.push('\n');
-    }
-    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
-    fs::write(&a, first).unwrap();
-    fs::write(&b, second).unwrap();
+    let (a, b) = split_80_20(&set, dir.path());
     let index = dir.path().join("index");
     ok(&["index", s(&index), s(&a), "-q"]);
     let before = reports(&index, &dir.path().join("before"));

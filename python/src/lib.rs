@@ -243,20 +243,7 @@ fn scan<'py>(
         Some(ids) => ids,
         None => (0..texts.len()).map(|i| i.to_string()).collect(),
     };
-    let documents: Vec<Document> = ids
-        .into_iter()
-        .zip(texts)
-        .enumerate()
-        .map(|(i, (id, text))| Document {
-            id,
-            text,
-            origin: storydup::error::Origin {
-                path: "<python>".into(),
-                line: i as u64 + 1,
-            },
-            raw: None,
-        })
-        .collect();
+    let documents = documents_of(texts, ids)?;
     let result = py
         .detach(|| storydup::scan::scan(documents, &options))
         .map_err(value_error)?;
